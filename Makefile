@@ -1,0 +1,72 @@
+# Two commands for a new user: `make run` and `make test`. Both install what they need, once.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PORT
+
+# What WeasyPrint needs (Pango; HarfBuzz subsetting, without which PDFs render about 4x slower;
+# a Korean font) and what the tests use (pdftotext, Chromium for the browser tests).
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-nanum
+TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+
+.PHONY: run test test-fast system-deps-run system-deps-test lint translations clean
+
+run: system-deps-run $(VENV)/.installed translations
+	$(BIN)/assess db upgrade
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
+	$(BIN)/assess run --host 127.0.0.1 --port $(PORT)
+
+test: system-deps-test $(VENV)/.installed-dev translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+
+# Install system packages only when one is missing; as root or through sudo, otherwise say how.
+define ensure_debs
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; \
+	  else echo "Missing system packages:" $$missing; \
+	       echo "Install them with:  sudo apt-get update && sudo apt-get install -y" $$missing; exit 1; fi; \
+	  echo "Installing system packages:" $$missing; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+endef
+
+system-deps-run:
+	$(call ensure_debs,$(RUN_DEBS))
+
+system-deps-test:
+	$(call ensure_debs,$(TEST_DEBS))
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+# Compiled catalogues are build output: made from the .po files whenever those change.
+PO_FILES := $(wildcard assess/translations/*/LC_MESSAGES/messages.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+translations: $(MO_FILES)
+
+assess/translations/%/LC_MESSAGES/messages.mo: assess/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d assess/translations -l $* -i $< -o $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+
+# After adding strings: refresh the Korean catalogue from the code and templates, then translate.
+translations-update: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -o /tmp/assess-messages.pot assess
+	$(BIN)/pybabel update -i /tmp/assess-messages.pot -d assess/translations -l ko --no-fuzzy-matching --ignore-obsolete

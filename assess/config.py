@@ -1,0 +1,74 @@
+"""Configuration from the environment, with safe defaults for development."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def _sqlite_url(instance_path: str) -> str:
+    return "sqlite:///" + str(Path(instance_path) / "assess.sqlite")
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Read settings from the environment; ``overrides`` (tests) win over both."""
+    env = os.environ.get("ASSESS_ENV", "development")
+    config: dict = {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or _sqlite_url(instance_path),
+        "PORT": int(os.environ.get("PORT", "5000")),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "BABEL_DEFAULT_LOCALE": "ko",
+        "LANGUAGES": ("ko", "en"),
+        "QUESTIONNAIRE_DIR": os.environ.get(
+            "QUESTIONNAIRE_DIR", str(PROJECT_ROOT / "questionnaires")
+        ),
+        "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(Path(instance_path) / "pdf-cache")),
+        "BENCHMARK_MIN_COHORT": int(os.environ.get("BENCHMARK_MIN_COHORT", "5")),
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "WTF_CSRF_TIME_LIMIT": 3600,
+    }
+    config.update(overrides or {})
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    _require_secret_key(config)
+    return config
+
+
+def _require_secret_key(config: dict) -> None:
+    if config.get("SECRET_KEY"):
+        return
+    if config.get("TESTING") or config["ENV_NAME"] in ("development", "testing"):
+        # A fixed key is fine on a developer's machine; it never leaves it.
+        config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
+        return
+    raise ConfigError(
+        f"SECRET_KEY is not set. ASSESS_ENV={config['ENV_NAME']} needs a secret key: "
+        'set SECRET_KEY to a long random value, e.g. python -c "import secrets; '
+        'print(secrets.token_hex(32))".'
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain ``postgresql://`` URLs at psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def engine_options(url: str) -> dict:
+    """SQLite waits for a busy writer instead of failing; PostgreSQL drops dead connections."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True}

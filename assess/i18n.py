@@ -1,0 +1,42 @@
+"""Language choice: Korean by default, English on request; the choice sticks in a cookie."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_babel import get_locale
+
+LANG_COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """``?lang=`` wins, then the cookie, then Korean."""
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if candidate in languages:
+            return candidate
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "ko")
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != chosen:
+            response.set_cookie(
+                LANG_COOKIE,
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+            )
+        return response
+
+    @app.context_processor
+    def language_context():
+        lang = current_language()
+        return {"lang": lang, "other_lang": "en" if lang == "ko" else "ko", "g": g}

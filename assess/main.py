@@ -1,0 +1,19 @@
+"""Public pages: the home page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    """The product in two lines and a start button."""
+    return render_template("main/home.html")
+
+
+@bp.get("/start")
+def start():
+    """Until the questionnaire opens: say so, and offer the way back."""
+    return render_template("main/soon.html")

@@ -1,0 +1,129 @@
+"""Database models: firms, their assessments, the denormalised results and consents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
+score = Annotated[float, mapped_column(Float)]
+
+DIMENSION_COLUMNS = ("dx_ax", "roi", "infra", "export", "succession")
+
+
+class Firm(db.Model):
+    """A manufacturer being assessed; its profile as last given."""
+
+    __tablename__ = "firm"
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(200), default="")
+    industry: Mapped[str | None] = mapped_column(String(3))
+    region: Mapped[str | None] = mapped_column(String(20))
+    employees: Mapped[int | None]
+    annual_sales_mkrw: Mapped[int | None]
+    founded_year: Mapped[int | None]
+    ceo_age: Mapped[int | None]
+    created_at: Mapped[timestamp]
+
+    assessments: Mapped[list[Assessment]] = relationship(
+        back_populates="firm", order_by="Assessment.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Firm {self.id} {self.name!r}>"
+
+
+class Assessment(db.Model):
+    """One filling of a questionnaire version for a firm, from draft to submitted."""
+
+    __tablename__ = "assessment"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'submitted')", name="status"),
+        CheckConstraint("revision >= 1", name="revision_positive"),
+    )
+
+    id: Mapped[intpk]
+    firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id"), index=True)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"))
+    questionnaire_id: Mapped[str] = mapped_column(String(64))
+    questionnaire_version: Mapped[int]
+    language: Mapped[str] = mapped_column(String(2), default="ko")
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    # Bumped on every save; a save that names an older revision is a conflict (409).
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Only the SHA-256 of the resume token is stored: the link itself is the credential.
+    resume_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[timestamp]
+    updated_at: Mapped[timestamp] = mapped_column(onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    firm: Mapped[Firm | None] = relationship(back_populates="assessments")
+    result: Mapped[AssessmentResult | None] = relationship(back_populates="assessment")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="assessment", order_by="Consent.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.id} {self.status} rev={self.revision}>"
+
+
+class AssessmentResult(db.Model):
+    """Scores of one submitted assessment, kept flat so aggregates never rescore."""
+
+    __tablename__ = "assessment_result"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), primary_key=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(64))
+    questionnaire_version: Mapped[int]
+    industry: Mapped[str | None] = mapped_column(String(3), index=True)
+    region: Mapped[str | None] = mapped_column(String(20), index=True)
+    size_band: Mapped[str | None] = mapped_column(String(16), index=True)
+    quarter: Mapped[str] = mapped_column(String(7), index=True)
+    submitted_at: Mapped[timestamp]
+    overall: Mapped[score]
+    level: Mapped[int]
+    confidence: Mapped[score]
+    dx_ax: Mapped[score | None]
+    roi: Mapped[score | None]
+    infra: Mapped[score | None]
+    export: Mapped[score | None]
+    succession: Mapped[score | None]
+
+    assessment: Mapped[Assessment] = relationship(back_populates="result")
+
+    def __repr__(self) -> str:
+        return f"<AssessmentResult {self.assessment_id} overall={self.overall:.1f}>"
+
+
+class Consent(db.Model):
+    """A respondent's choice to share results with a support agency, and its withdrawal."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[intpk]
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(32), default="results")
+    text_version: Mapped[str] = mapped_column(String(16))
+    given_at: Mapped[timestamp]
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="consents")
+
+    def __repr__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "active"
+        return f"<Consent {self.id} {self.recipient} {state}>"

@@ -1,0 +1,31 @@
+"""Security headers on every response; no caching of pages that show firm data."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    @app.after_request
+    def set_security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if g.get("firm_data"):
+            headers["Cache-Control"] = "no-store"
+        return response
+
+
+def mark_firm_data() -> None:
+    """Call from a view that shows a firm's answers or results: the response is never cached."""
+    g.firm_data = True

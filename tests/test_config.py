@@ -1,0 +1,41 @@
+"""Configuration: the app refuses to run in production without a SECRET_KEY."""
+
+import pytest
+
+from assess import create_app
+from assess.config import ConfigError
+
+
+def test_production_without_secret_key_refuses_to_start(monkeypatch):
+    monkeypatch.setenv("ASSESS_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+def test_production_with_secret_key_starts(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSESS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "x" * 64
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_cli_reports_missing_secret_key_without_traceback(monkeypatch):
+    from click.testing import CliRunner
+
+    from assess.cli import cli
+
+    monkeypatch.setenv("ASSESS_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    result = CliRunner().invoke(cli, ["routes"])
+    assert result.exit_code != 0
+    assert "SECRET_KEY is not set" in (result.output + str(result.exception))
+
+
+def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@localhost/x")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}

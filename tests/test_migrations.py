@@ -1,0 +1,70 @@
+"""Migrations upgrade, downgrade and upgrade again with data in place, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, text
+
+from assess import create_app
+from assess.config import normalise_database_url
+from assess.extensions import db
+from tests.conftest import reset_postgres_schema
+
+SCHEMA = "migration_check"
+
+
+@pytest.fixture
+def scratch_url(tmp_path):
+    """An empty database of the same kind the suite runs on, apart from the suite's own."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        yield f"sqlite:///{tmp_path}/migrations.sqlite"
+        return
+    url = normalise_database_url(url)
+    reset_postgres_schema(url, SCHEMA)
+    yield f"{url}?options=-csearch_path%3D{SCHEMA}"
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+    engine.dispose()
+
+
+def insert_sample(conn) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO firm (name, industry, region, employees, created_at) "
+            "VALUES ('예시정밀', 'C29', 'busan', 28, CURRENT_TIMESTAMP)"
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO assessment (firm_id, questionnaire_id, questionnaire_version, language, "
+            "profile, answers, status, revision, created_at, updated_at) "
+            "SELECT id, 'ax-readiness', 1, 'ko', '{}', '{\"q\": \"a\"}', 'draft', 1, "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM firm"
+        )
+    )
+
+
+def test_upgrade_downgrade_upgrade_with_data(scratch_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as conn:
+            insert_sample(conn)
+            assert conn.execute(text("SELECT count(*) FROM assessment")).scalar() == 1
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        with db.engine.begin() as conn:
+            insert_sample(conn)
+            assert conn.execute(text("SELECT name FROM firm")).scalar() == "예시정밀"
+        assert {"firm", "assessment", "assessment_result", "consent"} <= set(
+            inspect(db.engine).get_table_names()
+        )
+        db.engine.dispose()
