@@ -28,10 +28,24 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
 
-    from . import main
+    from . import errors, main, respond
 
     app.register_blueprint(main.bp)
+    app.register_blueprint(respond.bp)
+    errors.init_app(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    _register_commands(app)
     return app
+
+
+def _register_commands(app: Flask) -> None:
+    """Make the product's commands part of ``app.cli`` too, so ``app.test_cli_runner()`` and
+    ``flask --app wsgi`` see the same commands as the ``assess`` script."""
+    from .cli import cli
+
+    for name, command in cli.commands.items():
+        if name not in ("run", "shell", "routes"):
+            app.cli.add_command(command, name)
 
 
 @event.listens_for(Engine, "connect")

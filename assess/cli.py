@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from flask.cli import FlaskGroup
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup
 
 from . import create_app
+from .questionnaire import (
+    QuestionnaireError,
+    UnknownQuestionnaire,
+    get_questionnaire,
+    load_questionnaire,
+    version_directories,
+)
+from .scoring import AnswersError, read_document, result_text
+from .services.scoring import score_document
 
 
 def _create_app():
@@ -12,7 +27,75 @@ def _create_app():
 
 
 cli = FlaskGroup(create_app=_create_app, help="AX-readiness self-assessment.")
+questionnaire_cli = AppGroup("questionnaire", help="Check and export questionnaire definitions.")
+cli.add_command(questionnaire_cli)
 
 
 def main() -> None:
     cli.main(prog_name="assess")
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@questionnaire_cli.command("check")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def questionnaire_check(path: Path | None) -> None:
+    """Validate definition files: a version folder, or every version under PATH."""
+    path = path or Path(current_app.config["QUESTIONNAIRE_DIR"])
+    directories = (
+        [path]
+        if (path / "questionnaire.yaml").exists()
+        else list(version_directories(path).values())
+    )
+    if not directories:
+        fail(f"no questionnaire found under {path}", 1)
+    failed = False
+    for directory in directories:
+        try:
+            q = load_questionnaire(directory)
+        except QuestionnaireError as exc:
+            failed = True
+            for line in exc.errors:
+                click.echo(line, err=True)
+            continue
+        click.echo(
+            f"ok  {q.id} v{q.version}: {len(q.questions)} questions, {len(q.rules)} rules, "
+            f"{len(q.sources)} sources, {len(q.cases)} peer cases  ({directory})"
+        )
+    if failed:
+        sys.exit(1)
+
+
+@questionnaire_cli.command("export")
+@click.option("--id", "qid", default="ax-readiness", show_default=True)
+@click.option("--version", type=int, help="Version number (default: the latest).")
+def questionnaire_export(qid: str, version: int | None) -> None:
+    """Print the resolved questionnaire as JSON."""
+    try:
+        q = get_questionnaire(current_app.config["QUESTIONNAIRE_DIR"], qid, version)
+    except UnknownQuestionnaire as exc:
+        fail(str(exc), 2)
+    except QuestionnaireError as exc:
+        fail(str(exc), 1)
+    click.echo(json.dumps(q.export(), ensure_ascii=False, indent=2))
+
+
+@cli.command("score")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json")
+@click.option(
+    "--lang", type=click.Choice(["ko", "en"]), help="Text language (default: the document's)."
+)
+def score_command(file: Path, fmt: str, lang: str | None) -> None:
+    """Score an answers document (YAML or JSON)."""
+    try:
+        questionnaire, document, data = score_document(read_document(file))
+    except AnswersError as exc:
+        fail(str(exc), 2)
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(result_text(questionnaire, data, lang or document.language))

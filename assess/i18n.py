@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
-from flask_babel import get_locale
+from flask_babel import format_date, format_decimal, get_locale
 
 LANG_COOKIE = "lang"
 
@@ -35,6 +35,9 @@ def init_app(app: Flask) -> None:
                 secure=app.config["SESSION_COOKIE_SECURE"],
             )
         return response
+
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["dateformat"] = lambda value: format_date(value, "medium")
 
     @app.context_processor
     def language_context():

@@ -11,9 +11,3 @@ bp = Blueprint("main", __name__)
 def home():
     """The product in two lines and a start button."""
     return render_template("main/home.html")
-
-
-@bp.get("/start")
-def start():
-    """Until the questionnaire opens: say so, and offer the way back."""
-    return render_template("main/soon.html")

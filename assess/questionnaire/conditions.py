@@ -1,0 +1,146 @@
+"""Declarative conditions over answers, the firm profile and dimension scores; no ``eval``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SUBJECTS = ("answer", "profile", "dimension")
+LIST_OPS = ("in", "not_in")
+NUMBER_OPS = ("gt", "gte", "lt", "lte")
+OPERATORS = (*LIST_OPS, *NUMBER_OPS, "eq", "answered")
+
+
+class ConditionError(ValueError):
+    """A condition that does not have a valid shape; ``loc`` is where, inside the condition."""
+
+    def __init__(self, message: str, loc: tuple = ()):
+        super().__init__(message)
+        self.loc = loc
+
+
+@dataclass(frozen=True)
+class Leaf:
+    subject: str
+    key: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    parts: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    part: Condition
+
+
+Condition = Leaf | AllOf | AnyOf | Not
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a condition may look at: applicable answers, the profile, and dimension scores."""
+
+    answers: Mapping[str, Any]
+    profile: Mapping[str, Any]
+    dimensions: Mapping[str, float | None]
+
+
+def parse(raw: Any, loc: tuple = ()) -> Condition:
+    """Turn the YAML form into a condition tree, or raise ConditionError naming the place."""
+    if not isinstance(raw, dict) or not raw:
+        raise ConditionError("a condition must be a non-empty mapping", loc)
+    for combinator, cls in (("all", AllOf), ("any", AnyOf)):
+        if combinator in raw:
+            _only_key(raw, combinator, loc)
+            parts = raw[combinator]
+            if not isinstance(parts, list) or not parts:
+                raise ConditionError(f"'{combinator}' needs a non-empty list", loc + (combinator,))
+            return cls(tuple(parse(p, loc + (combinator, i)) for i, p in enumerate(parts)))
+    if "not" in raw:
+        _only_key(raw, "not", loc)
+        return Not(parse(raw["not"], loc + ("not",)))
+    return _parse_leaf(raw, loc)
+
+
+def _only_key(raw: dict, key: str, loc: tuple) -> None:
+    if len(raw) != 1:
+        raise ConditionError(f"'{key}' cannot be combined with other keys", loc)
+
+
+def _parse_leaf(raw: dict, loc: tuple) -> Leaf:
+    subjects = [s for s in SUBJECTS if s in raw]
+    ops = [o for o in OPERATORS if o in raw]
+    unknown = set(raw) - set(SUBJECTS) - set(OPERATORS)
+    if unknown:
+        raise ConditionError(f"unknown condition key(s): {', '.join(sorted(unknown))}", loc)
+    if len(subjects) != 1 or len(ops) != 1:
+        raise ConditionError(
+            "a condition needs exactly one of answer/profile/dimension and one operator "
+            f"({', '.join(OPERATORS)}), or all/any/not",
+            loc,
+        )
+    subject, op = subjects[0], ops[0]
+    value = raw[op]
+    if op in LIST_OPS and not (isinstance(value, list) and value):
+        raise ConditionError(f"'{op}' needs a non-empty list", loc + (op,))
+    if op in NUMBER_OPS and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise ConditionError(f"'{op}' needs a number", loc + (op,))
+    if op == "answered" and not isinstance(value, bool):
+        raise ConditionError("'answered' needs true or false", loc + (op,))
+    return Leaf(subject, str(raw[subject]), op, tuple(value) if op in LIST_OPS else value)
+
+
+def leaves(condition: Condition) -> Iterator[Leaf]:
+    """Every leaf of a condition tree."""
+    if isinstance(condition, Leaf):
+        yield condition
+    elif isinstance(condition, Not):
+        yield from leaves(condition.part)
+    else:
+        for part in condition.parts:
+            yield from leaves(part)
+
+
+def evaluate(condition: Condition, facts: Facts) -> bool:
+    """True when the condition holds; a leaf over a missing value is false."""
+    if isinstance(condition, Leaf):
+        return _evaluate_leaf(condition, facts)
+    if isinstance(condition, AllOf):
+        return all(evaluate(p, facts) for p in condition.parts)
+    if isinstance(condition, AnyOf):
+        return any(evaluate(p, facts) for p in condition.parts)
+    return not evaluate(condition.part, facts)
+
+
+def _evaluate_leaf(leaf: Leaf, facts: Facts) -> bool:
+    source = {"answer": facts.answers, "profile": facts.profile, "dimension": facts.dimensions}
+    value = source[leaf.subject].get(leaf.key)
+    if leaf.op == "answered":
+        return (value is not None and value != []) == leaf.value
+    if value is None:
+        return False
+    chosen = value if isinstance(value, list) else [value]
+    if leaf.op == "in":
+        return any(v in leaf.value for v in chosen)
+    if leaf.op == "not_in":
+        return not any(v in leaf.value for v in chosen)
+    if leaf.op == "eq":
+        return value == leaf.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return {
+        "gt": value > leaf.value,
+        "gte": value >= leaf.value,
+        "lt": value < leaf.value,
+        "lte": value <= leaf.value,
+    }[leaf.op]

@@ -1,0 +1,161 @@
+"""Forms of the respondent's journey; question pages are built at runtime from the questionnaire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..questionnaire import Questionnaire
+from ..questionnaire.schema import Question
+
+UNKNOWN_SUFFIX = "__unknown"
+
+
+class RevisionForm(FlaskForm):
+    """Every saving form carries the revision it was loaded at (two tabs must not overwrite)."""
+
+    revision = HiddenField()
+
+
+class ProfileForm(RevisionForm):
+    name = StringField(_l("Firm name"), [InputRequired(_l("Enter the firm's name")),
+                                         Length(max=200)])  # fmt: skip
+    industry = SelectField(_l("Industry (KSIC division)"),
+                           [InputRequired(_l("Choose the industry"))])  # fmt: skip
+    region = SelectField(_l("Region of the main plant"), [InputRequired(_l("Choose the region"))])
+    employees = IntegerField(_l("Number of employees"),
+                             [InputRequired(_l("Enter the number of employees"))])  # fmt: skip
+    annual_sales_mkrw = IntegerField(_l("Annual sales (million KRW)"),
+                                     [InputRequired(_l("Enter annual sales"))])  # fmt: skip
+    founded_year = IntegerField(_l("Year founded"), [InputRequired(_l("Enter the year founded"))])
+    ceo_age = IntegerField(_l("CEO's age"), [InputRequired(_l("Enter the CEO's age"))])
+
+
+def profile_form(questionnaire: Questionnaire, lang: str, **kwargs: Any) -> ProfileForm:
+    """The profile form with this questionnaire's industries, regions and ranges."""
+    form = ProfileForm(**kwargs)
+    placeholder = [("", _l("Choose…"))]
+    form.industry.choices = placeholder + [
+        (code, f"{code} {name.get(lang)}") for code, name in questionnaire.industries.items()
+    ]
+    form.region.choices = placeholder + [
+        (rid, name.get(lang)) for rid, name in questionnaire.regions.items()
+    ]
+    for key, bounds in questionnaire.profile.fields.items():
+        field = getattr(form, key)
+        field.validators = [
+            *field.validators,
+            NumberRange(
+                int(bounds.min), int(bounds.max), _l("Enter a number from %(min)s to %(max)s")
+            ),  # fmt: skip
+        ]
+        field.render_kw = {"min": int(bounds.min), "max": int(bounds.max), "inputmode": "numeric"}
+    return form
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several options; an unknown id is ignored here and rejected by the service."""
+
+    def pre_validate(self, form) -> None:
+        pass
+
+
+class ChoiceField(RadioField):
+    def pre_validate(self, form) -> None:
+        pass
+
+
+def section_form(
+    questionnaire: Questionnaire, questions: list[Question], lang: str, **kwargs: Any
+) -> RevisionForm:
+    """A form class with one field per question of the page, instantiated."""
+
+    class SectionForm(RevisionForm):
+        pass
+
+    for q in questions:
+        label = q.text.get(lang)
+        if q.type == "number":
+            setattr(SectionForm, q.id, StringField(label, [Optional(), Length(max=30)]))
+            setattr(SectionForm, q.id + UNKNOWN_SUFFIX, BooleanField(_l("Don't know")))
+        else:
+            choices = [(o.id, o.text.get(lang)) for o in q.options]
+            cls = ChoiceField if q.type == "single" else CheckboxesField
+            setattr(SectionForm, q.id, cls(label, choices=choices, validators=[Optional()]))
+    return SectionForm(**kwargs)
+
+
+def parse_number(raw: str) -> float | int | None:
+    """A number as people type it: '12,000', ' 3.5 ', '１２'; None when it is not a number."""
+    text = raw.strip().replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    return int(value) if value.is_integer() else value
+
+
+def posted_answers(form: RevisionForm, questions: list[Question]) -> tuple[dict, dict]:
+    """(question id → answer or None, question id → error message) from a submitted page."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for q in questions:
+        field = form[q.id]
+        if q.type == "number":
+            if form[q.id + UNKNOWN_SUFFIX].data:
+                answers[q.id] = "dont_know"
+                continue
+            raw = (field.data or "").strip()
+            value = parse_number(raw)
+            if raw and value is None:
+                errors[q.id] = str(_l("Enter a number, like 12 or 3.5"))
+            elif value is not None and not q.min <= value <= q.max:
+                errors[q.id] = str(
+                    _l("Enter a number from %(min)s to %(max)s", min=f"{q.min:g}", max=f"{q.max:g}")
+                )
+            else:
+                answers[q.id] = value
+        elif q.type == "single":
+            answers[q.id] = field.data or None
+        else:
+            answers[q.id] = list(field.data or []) or None
+    return answers, errors
+
+
+def fill_from_answers(form: RevisionForm, questions: list[Question], answers: dict) -> None:
+    """Show stored answers in a freshly loaded page."""
+    for q in questions:
+        value = answers.get(q.id)
+        if value is None:
+            continue
+        if q.type == "number":
+            if value == "dont_know":
+                form[q.id + UNKNOWN_SUFFIX].data = True
+            else:
+                form[q.id].data = f"{value:g}" if isinstance(value, float) else str(value)
+        else:
+            form[q.id].data = value
+
+
+class ConsentForm(FlaskForm):
+    share = BooleanField(_l("Share my results with a public SME support agency"))
+
+
+class ActionForm(FlaskForm):
+    """A button-only form (submit, re-assess, withdraw): CSRF and nothing else."""

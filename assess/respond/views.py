@@ -1,0 +1,363 @@
+"""Respondent views: thin; parsing lives in forms.py, rules in services.assessments."""
+
+from __future__ import annotations
+
+from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+from ..i18n import current_language
+from ..models import Assessment
+from ..questionnaire import Questionnaire
+from ..scoring import AnswersError
+from ..security import mark_firm_data
+from ..services import assessments as svc
+from ..services.results import result_view
+from . import bp
+from .forms import (
+    ActionForm,
+    ConsentForm,
+    fill_from_answers,
+    posted_answers,
+    profile_form,
+    section_form,
+)
+
+
+def page_ids(q: Questionnaire) -> list[str]:
+    return ["profile", *(d.id for d in q.dimensions)]
+
+
+def page_questions(q: Questionnaire) -> list[tuple[str, list[str]]]:
+    return [(d.id, [x.id for x in q.questions_of(d.id)]) for d in q.dimensions]
+
+
+def load(token: str) -> Assessment:
+    """The assessment behind a resume link.
+
+    :raise 404: for an unknown token, never saying whether it ever existed.
+    """
+    assessment = svc.find_by_token(token)
+    if assessment is None:
+        abort(404)
+    mark_firm_data()
+    return assessment
+
+
+def progress(q: Questionnaire, page: str) -> dict:
+    ids = page_ids(q)
+    return {"step": ids.index(page) + 1, "total": len(ids) + 1}
+
+
+@bp.get("/start")
+def start():
+    """What to expect, and the button that creates a private assessment."""
+    return render_template("respond/start.html", form=ActionForm())
+
+
+@bp.post("/start")
+def create():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    assessment, token = svc.start_assessment(current_language())
+    db.session.commit()
+    return redirect(url_for(".page", token=token, page="profile", new=1))
+
+
+@bp.get("/r/<token>/")
+def resume(token: str):
+    """Reopening the link lands on the first page with an unanswered question."""
+    assessment = load(token)
+    if assessment.status == "submitted":
+        return redirect(url_for(".results", token=token))
+    q = svc.questionnaire_of(assessment)
+    target = svc.first_open_page(assessment, page_questions(q))
+    if target == "check":
+        return redirect(url_for(".check", token=token))
+    return redirect(url_for(".page", token=token, page=target))
+
+
+@bp.route("/r/<token>/<page>", methods=["GET", "POST"])
+def page(token: str, page: str, csrf_failed: bool = False):
+    """One page of the questionnaire: the firm profile or one dimension."""
+    assessment = load(token)
+    if assessment.status == "submitted":
+        return redirect(url_for(".results", token=token))
+    q = svc.questionnaire_of(assessment)
+    if page not in page_ids(q):
+        abort(404)
+    if page == "profile":
+        return _profile_page(assessment, q, token, csrf_failed)
+    return _section_page(assessment, q, token, page, csrf_failed)
+
+
+def _next_url(q: Questionnaire, token: str, page: str, action: str) -> str:
+    ids = page_ids(q)
+    index = ids.index(page)
+    if action == "back":
+        return url_for(".page", token=token, page=ids[index - 1]) if index else url_for(".start")
+    if action == "later":
+        return url_for(".saved", token=token)
+    if index + 1 < len(ids):
+        return url_for(".page", token=token, page=ids[index + 1])
+    return url_for(".check", token=token)
+
+
+def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_failed: bool):
+    lang = current_language()
+    form = profile_form(q, lang, data=None if request.method == "POST" else assessment.profile)
+    if request.method == "GET":
+        form.revision.data = assessment.revision
+    status, conflict = 200, False
+    if request.method == "POST" and not csrf_failed:
+        action = request.form.get("action", "next")
+        if action == "back":
+            return redirect(_next_url(q, token, "profile", action))
+        if form.validate():
+            profile = {k: getattr(form, k).data for k in (
+                "name", "industry", "region", "employees", "annual_sales_mkrw",
+                "founded_year", "ceo_age")}  # fmt: skip
+            try:
+                svc.save_profile(assessment, profile, _revision(form))
+                db.session.commit()
+                return redirect(_next_url(q, token, "profile", action))
+            except svc.RevisionConflict as exc:
+                db.session.rollback()
+                form.revision.data, conflict, status = exc.current, True, 409
+            except AnswersError as exc:
+                db.session.rollback()
+                getattr(form, exc.field.removeprefix("firm."), form.name).errors.append(exc.message)
+                status = 422
+        else:
+            status = 422
+    if csrf_failed:
+        status = 400
+    return render_template(
+        "respond/profile.html", form=form, token=token, assessment=assessment,
+        progress=progress(q, "profile"), conflict=conflict, csrf_failed=csrf_failed,
+        new=request.args.get("new"), previous=svc.previous_result(assessment),
+        resume_url=url_for(".resume", token=token, _external=True),
+    ), status  # fmt: skip
+
+
+def _revision(form) -> int:
+    try:
+        return int(form.revision.data)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_failed: bool):
+    lang = current_language()
+    questions = q.questions_of(page)
+    form = section_form(q, questions, lang, formdata=request.form if request.method == "POST"
+                        else None)  # fmt: skip
+    errors: dict[str, str] = {}
+    status, conflict = 200, False
+    answers = dict(assessment.answers)
+    if request.method == "GET":
+        fill_from_answers(form, questions, answers)
+        form.revision.data = assessment.revision
+    elif not csrf_failed:
+        action = request.form.get("action", "next")
+        changes, errors = posted_answers(form, questions)
+        try:
+            svc.save_answers(assessment, changes, _revision(form))
+            db.session.commit()
+        except svc.RevisionConflict as exc:
+            db.session.rollback()
+            form.revision.data, conflict, status = exc.current, True, 409
+        except AnswersError as exc:
+            db.session.rollback()
+            errors[exc.field.removeprefix("answers.")] = exc.message
+        if not conflict:
+            answers = dict(assessment.answers)
+            form.revision.data = assessment.revision
+            applicable = set(svc.applicable_questions(assessment))
+            if action == "next":
+                for question in questions:
+                    if question.id in applicable and question.id not in answers:
+                        errors.setdefault(
+                            question.id, _("Answer this question, or choose “Don't know”.")
+                        )
+            if not errors:
+                return redirect(_next_url(q, token, page, action))
+            status = 422
+    else:
+        status = 400
+    candidate = answers if request.method == "GET" or conflict else dict(assessment.answers)
+    applicable = set(svc.applicable_questions(assessment, candidate))
+    return render_template(
+        "respond/section.html", form=form, token=token, questions=questions, q=q,
+        dimension=q.dimensions_by_id[page], applicable=applicable, errors=errors,
+        progress=progress(q, page), conflict=conflict, csrf_failed=csrf_failed, page=page,
+        lang=lang,
+    ), status  # fmt: skip
+
+
+@bp.post("/r/<token>/<page>/autosave")
+def autosave(token: str, page: str):
+    """Save one page's answers as they change (JavaScript); JSON in, JSON out."""
+    assessment = load(token)
+    q = svc.questionnaire_of(assessment)
+    if page not in page_ids(q) or page == "profile":
+        return jsonify(error="not_found", message="unknown page"), 404
+    if assessment.status != "draft":
+        return jsonify(error="submitted", message=_("This assessment has been submitted.")), 409
+    questions = q.questions_of(page)
+    form = section_form(q, questions, current_language(), formdata=request.form)
+    changes, errors = posted_answers(form, questions)
+    changes = {k: v for k, v in changes.items() if k in request.form or
+               k + "__unknown" in request.form or v is None}  # fmt: skip
+    try:
+        svc.save_answers(assessment, changes, _revision(form))
+        db.session.commit()
+    except svc.RevisionConflict as exc:
+        db.session.rollback()
+        return jsonify(error="conflict", revision=exc.current, message=_(
+            "These answers were changed in another window. Reload the page to see them, "
+            "or press Save to keep what you see here.")), 409  # fmt: skip
+    except AnswersError as exc:
+        db.session.rollback()
+        return jsonify(error="invalid", field=exc.field, message=exc.message), 422
+    return jsonify(
+        revision=assessment.revision,
+        applicable=svc.applicable_questions(assessment),
+        errors=errors,
+        saved=True,
+    )
+
+
+@bp.get("/r/<token>/saved")
+def saved(token: str):
+    """The resume link, for someone who wants to continue later."""
+    assessment = load(token)
+    return render_template("respond/saved.html", token=token, assessment=assessment,
+                           resume_url=url_for(".resume", token=token, _external=True))  # fmt: skip
+
+
+@bp.get("/r/<token>/check")
+def check(token: str):
+    """Check your answers, then submit."""
+    assessment = load(token)
+    if assessment.status == "submitted":
+        return redirect(url_for(".results", token=token))
+    return _check_page(assessment, token)
+
+
+def _check_page(assessment: Assessment, token: str, status: int = 200, message: str = ""):
+    q = svc.questionnaire_of(assessment)
+    lang = current_language()
+    applicable = set(svc.applicable_questions(assessment))
+    missing = [x for x in q.questions if x.id in applicable and x.id not in assessment.answers]
+    _, document, data = svc.result_of(assessment)
+    view = result_view(q, document, data, lang)
+    return render_template(
+        "respond/check.html", token=token, assessment=assessment, view=view, q=q,
+        missing=missing, form=ActionForm(), message=message, profile_ok=bool(
+            assessment.profile.get("name")), progress={"step": len(page_ids(q)) + 1,
+            "total": len(page_ids(q)) + 1},
+    ), status  # fmt: skip
+
+
+@bp.post("/r/<token>/submit")
+def submit(token: str):
+    """Submit once; a double click or replay lands on the same results."""
+    assessment = load(token)
+    if assessment.status == "draft":
+        if not assessment.profile.get("name"):
+            return redirect(url_for(".page", token=token, page="profile"))
+        svc.submit(assessment)
+        db.session.commit()
+    return redirect(url_for(".results", token=token), code=303)
+
+
+@bp.get("/r/<token>/results")
+def results(token: str):
+    """Scores, chart, benchmark, priority actions and roadmap."""
+    assessment = load(token)
+    if assessment.status != "submitted":
+        return redirect(url_for(".check", token=token))
+    q, document, data = svc.result_of(assessment)
+    lang = current_language()
+    view = result_view(
+        q, document, data, lang,
+        date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
+        benchmark=svc.benchmark_of(assessment, data), previous=svc.previous_result(assessment),
+    )  # fmt: skip
+    from reports.charts import dimension_chart_svg
+
+    chart = dimension_chart_svg(view["dimensions"], lang, _("Scores by dimension"))
+    return render_template(
+        "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
+        consent=svc.active_consent(assessment), consent_form=ConsentForm(), form=ActionForm(),
+        resume_url=url_for(".resume", token=token, _external=True),
+    )  # fmt: skip
+
+
+@bp.post("/r/<token>/consent")
+def consent(token: str):
+    """Give (ticked box) or withdraw consent to share results with a support agency."""
+    assessment = load(token)
+    form = ConsentForm()
+    if not form.validate_on_submit() or assessment.status != "submitted":
+        abort(400)
+    if request.form.get("action") == "withdraw":
+        svc.withdraw_consent(assessment)
+        flash(_("You withdrew your consent. Your results are no longer shared."), "success")
+    elif form.share.data:
+        svc.give_consent(assessment)
+        flash(_("Thank you. Your results are shared with the support agency."), "success")
+    else:
+        flash(_("Nothing was shared: tick the box to share your results."), "error")
+    db.session.commit()
+    return redirect(url_for(".results", token=token) + "#consent", code=303)
+
+
+@bp.post("/r/<token>/again")
+def again(token: str):
+    """Start a new assessment of the same firm; the last result stays visible for comparison."""
+    assessment = load(token)
+    if not ActionForm().validate_on_submit() or assessment.status != "submitted":
+        abort(400)
+    new, new_token = svc.start_assessment(current_language(), previous=assessment)
+    db.session.commit()
+    return redirect(url_for(".page", token=new_token, page="profile", new=1), code=303)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_expired(error):
+    """An expired form keeps what was typed: show it again with a fresh token to confirm."""
+    args = request.view_args or {}
+    message = _("Your session expired, so nothing on this page was saved yet. "
+                "Check your answers below and press the button again to save them.")  # fmt: skip
+    if request.endpoint == "respond.autosave":
+        return jsonify(error="csrf", message=message), 400
+    if request.endpoint == "respond.page":
+        return page(csrf_failed=True, **args)
+    if request.endpoint == "respond.submit" and svc.find_by_token(args.get("token", "")):
+        return _check_page(load(args["token"]), args["token"], 400, message)
+    return render_template("errors/csrf.html", message=message), 400
+
+
+@bp.get("/r/<token>/report-<any(ko, en):lang>.pdf")
+def report(token: str, lang: str):
+    """The PDF report in Korean or English, rendered once per revision."""
+    from reports import RenderError
+
+    from ..services.pdf import assessment_pdf
+
+    assessment = load(token)
+    if assessment.status != "submitted":
+        return redirect(url_for(".check", token=token))
+    try:
+        pdf = assessment_pdf(assessment, lang)
+    except RenderError:
+        abort(503)
+    name = f"ax-readiness-{assessment.id}-{lang}.pdf"
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,190 @@
+"""The answers document (DESIGN §5): parse, check against a questionnaire, name what is wrong."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..questionnaire import Questionnaire
+
+MAX_DOCUMENT_BYTES = 1024 * 1024
+MAX_NAME_CHARS = 200
+UNKNOWN = "dont_know"  # a number question answered "don't know"
+LANGUAGES = ("ko", "en")
+INT_FIELDS = ("employees", "founded_year", "ceo_age")
+NUMBER_FIELDS = ("employees", "annual_sales_mkrw", "founded_year", "ceo_age")
+
+
+class AnswersError(ValueError):
+    """Bad input: ``field`` is the dotted path of the offending field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AnswersDocument:
+    questionnaire: str
+    version: int
+    language: str
+    firm: dict[str, Any]
+    answers: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "questionnaire": self.questionnaire,
+            "version": self.version,
+            "language": self.language,
+            "firm": dict(self.firm),
+            "answers": dict(self.answers),
+        }
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """Read a YAML or JSON file into a mapping; too big or malformed files are AnswersErrors."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise AnswersError("file", f"cannot read {path}: {exc.strerror}") from None
+    if size > MAX_DOCUMENT_BYTES:
+        raise AnswersError("file", f"{path} is {size:,} bytes; the limit is 1 MB")
+    try:
+        return parse_document(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise AnswersError("file", f"{path} is not UTF-8 text") from None
+
+
+def parse_document(text: str) -> dict[str, Any]:
+    """Parse YAML (JSON is YAML too, but a JSON error reads better from the JSON parser)."""
+    if len(text.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+        raise AnswersError("file", "the document is larger than 1 MB")
+    stripped = text.lstrip()
+    try:
+        data = json.loads(text) if stripped.startswith("{") else yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise AnswersError("file", f"malformed JSON at line {exc.lineno}: {exc.msg}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise AnswersError("file", f"malformed YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise AnswersError("file", "must be a mapping with questionnaire, firm and answers")
+    return data
+
+
+def header_of(data: dict[str, Any]) -> tuple[str, int]:
+    """The questionnaire id and version a raw document names."""
+    qid, version = data.get("questionnaire"), data.get("version")
+    if not isinstance(qid, str) or not qid:
+        raise AnswersError("questionnaire", "missing or not a text id")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise AnswersError("version", "missing or not a whole number")
+    return qid, version
+
+
+def validate_document(data: dict[str, Any], questionnaire: Questionnaire) -> AnswersDocument:
+    """Check a raw document against ``questionnaire``; raise AnswersError on the first problem."""
+    unknown_keys = set(data) - {"questionnaire", "version", "language", "firm", "answers"}
+    if unknown_keys:
+        raise AnswersError(sorted(unknown_keys)[0], "unknown top-level field")
+    qid, version = header_of(data)
+    if (qid, version) != (questionnaire.id, questionnaire.version):
+        raise AnswersError("questionnaire", f"expected {questionnaire.id} v{questionnaire.version}")
+    language = data.get("language", "ko")
+    if language not in LANGUAGES:
+        raise AnswersError("language", f"{language!r} is not one of ko, en")
+    firm = validate_firm(data.get("firm") or {}, questionnaire)
+    answers = data.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise AnswersError("answers", "must be a mapping of question id to answer")
+    checked = {str(k): validate_answer(str(k), v, questionnaire) for k, v in answers.items()}
+    return AnswersDocument(qid, version, language, firm, {k: v for k, v in checked.items()
+                                                         if v is not None})  # fmt: skip
+
+
+def validate_firm(firm: Any, questionnaire: Questionnaire) -> dict[str, Any]:
+    """The firm profile with every present field checked against the questionnaire's ranges."""
+    if not isinstance(firm, dict):
+        raise AnswersError("firm", "must be a mapping")
+    allowed = {"name", "industry", *NUMBER_FIELDS, "region"}
+    for key in firm:
+        if key not in allowed:
+            raise AnswersError(f"firm.{key}", "unknown profile field")
+    out: dict[str, Any] = {}
+    name = firm.get("name")
+    if name is not None:
+        if not isinstance(name, str | int):
+            raise AnswersError("firm.name", "must be text")
+        name = str(name).strip()
+        if len(name) > MAX_NAME_CHARS:
+            raise AnswersError("firm.name", f"longer than {MAX_NAME_CHARS} characters")
+        out["name"] = name
+    for key, valid in (("industry", questionnaire.industries), ("region", questionnaire.regions)):
+        value = firm.get(key)
+        if value is not None:
+            if value not in valid:
+                raise AnswersError(f"firm.{key}", f"unknown {key} {value!r}")
+            out[key] = value
+    ranges = questionnaire.profile.fields
+    for key in NUMBER_FIELDS:
+        value = firm.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise AnswersError(f"firm.{key}", f"must be a number, got {value!r}")
+        if key in INT_FIELDS and value != int(value):
+            raise AnswersError(f"firm.{key}", "must be a whole number")
+        bounds = ranges.get(key)
+        if bounds and not bounds.min <= value <= bounds.max:
+            raise AnswersError(f"firm.{key}", f"{value} is outside {bounds.min:g}..{bounds.max:g}")
+        out[key] = int(value) if key in INT_FIELDS else value
+    return out
+
+
+def validate_answer(qid: str, value: Any, questionnaire: Questionnaire) -> Any:
+    """One answer checked against its question; None (unanswered) passes through."""
+    question = questionnaire.questions_by_id.get(qid)
+    where = f"answers.{qid}"
+    if question is None:
+        raise AnswersError(where, "unknown question id")
+    if value is None:
+        return None
+    options = questionnaire.options_by_question[qid]
+    if question.type == "single":
+        if not isinstance(value, str) or value not in options:
+            raise AnswersError(where, f"unknown option {value!r}; one of {', '.join(options)}")
+        return value
+    if question.type == "multiple":
+        return _validate_multiple(where, value, options)
+    if value == UNKNOWN:
+        return UNKNOWN
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AnswersError(where, f"must be a number (or {UNKNOWN}), got {value!r}")
+    if not question.min <= value <= question.max:
+        raise AnswersError(where, f"{value} is outside {question.min:g}..{question.max:g}")
+    return value
+
+
+def _validate_multiple(where: str, value: Any, options: dict) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise AnswersError(where, "must be a list of option ids")
+    for v in value:
+        if v not in options:
+            raise AnswersError(where, f"unknown option {v!r}; one of {', '.join(options)}")
+    if len(set(value)) != len(value):
+        raise AnswersError(where, "an option is chosen twice")
+    exclusive = [v for v in value if options[v].exclusive or options[v].unknown]
+    if exclusive and len(value) > 1:
+        raise AnswersError(where, f"{exclusive[0]!r} cannot be combined with other options")
+    # Keep the questionnaire's order so that equal answers compare equal.
+    order = list(options)
+    return sorted(value, key=order.index)

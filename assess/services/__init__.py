@@ -1,0 +1,1 @@
+"""Use cases between the web/CLI and the domain core: services flush, callers commit."""

@@ -1,0 +1,59 @@
+"""PDF reports of stored assessments, cached by (assessment revision, language, template version).
+
+A cached file is reused until the assessment changes or the templates do; the benchmark inside a
+cached PDF is the one of the day it was first rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from ..models import Assessment
+from . import assessments as svc
+from .results import result_view
+
+
+def report_view(assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None) -> dict:
+    """The plain dict the PDF renderer takes, for a stored assessment."""
+    questionnaire, document, data = svc.result_of(assessment)
+    return result_view(
+        questionnaire, document, data, lang,
+        date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
+        benchmark=svc.benchmark_of(assessment, data) if assessment.status == "submitted" else None,
+        previous=svc.previous_result(assessment), issuer=issuer,
+    )  # fmt: skip
+
+
+def cache_key(assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None) -> str:
+    from reports import TEMPLATE_VERSION
+
+    issuer_part = hashlib.sha256(repr(sorted((issuer or {}).items())).encode()).hexdigest()[:16]
+    return f"a{assessment.id}-r{assessment.revision}-{lang}-t{TEMPLATE_VERSION}-i{issuer_part}"
+
+
+def assessment_pdf(
+    assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None
+) -> bytes:
+    """The report as PDF bytes, from the cache when this exact version was rendered before."""
+    from reports import render_pdf
+
+    cache_dir = Path(current_app.config["PDF_CACHE_DIR"])
+    path = cache_dir / (cache_key(assessment, lang, issuer) + ".pdf")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    pdf = render_pdf(report_view(assessment, lang, issuer))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # Write then rename: a concurrent reader never sees half a file.
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")
+    with os.fdopen(fd, "wb") as f:
+        f.write(pdf)
+    os.replace(tmp, path)
+    return pdf

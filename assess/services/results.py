@@ -1,0 +1,210 @@
+"""The result as a reader sees it: one plain dict, in one language, for the web page and the PDF."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..questionnaire import Questionnaire
+from ..questionnaire.schema import PeerCase, Source
+from ..scoring import AnswersDocument, Benchmark
+
+HORIZON_LABELS = {
+    "0-3": {"ko": "0-3개월", "en": "0-3 months"},
+    "3-12": {"ko": "3-12개월", "en": "3-12 months"},
+    "12+": {"ko": "12개월 이상", "en": "12+ months"},
+}
+PRIORITY_LABELS = {
+    "high": {"ko": "높음", "en": "High"},
+    "medium": {"ko": "중간", "en": "Medium"},
+    "low": {"ko": "낮음", "en": "Low"},
+}
+COHORT_LABELS = {
+    "industry_size": {"ko": "같은 업종·같은 규모", "en": "same industry and size"},
+    "industry": {"ko": "같은 업종", "en": "same industry"},
+    "all": {"ko": "전체 응답 기업", "en": "all firms assessed"},
+}
+UNKNOWN_LABEL = {"ko": "모름", "en": "Don't know"}
+
+
+def source_view(source: Source, lang: str) -> dict[str, Any]:
+    text = lambda t: t.get(lang) if t else None  # noqa: E731
+    parts = [text(source.speaker), text(source.role), text(source.organisation)]
+    who = ", ".join(p for p in parts if p)
+    citation = f"{who} — {text(source.event)}" if source.kind == "article" else None
+    return {
+        "id": source.id, "kind": source.kind, "file": source.file,
+        "speaker": text(source.speaker), "role": text(source.role),
+        "organisation": text(source.organisation), "event": text(source.event),
+        "statement": source.statement.get(lang), "citation": citation,
+    }  # fmt: skip
+
+
+def case_view(case: PeerCase, questionnaire: Questionnaire, lang: str) -> dict[str, Any]:
+    industry = questionnaire.industries.get(case.industry or "")
+    return {
+        "id": case.id,
+        "name": case.name.get(lang),
+        "industry": industry.get(lang) if industry else None,
+        "facts": [f.get(lang) for f in case.facts],
+        "lesson": case.lesson.get(lang),
+        "sources": list(case.sources),
+    }
+
+
+def answer_text(questionnaire: Questionnaire, qid: str, value: Any, lang: str) -> str:
+    """An answer as the respondent saw it."""
+    question = questionnaire.questions_by_id[qid]
+    if question.type == "number":
+        if value == "dont_know":
+            return UNKNOWN_LABEL[lang]
+        return f"{value:,g} {question.unit.get(lang)}"
+    options = questionnaire.options_by_question[qid]
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(options[v].text.get(lang) for v in values)
+
+
+def result_view(
+    questionnaire: Questionnaire,
+    document: AnswersDocument,
+    data: dict[str, Any],
+    lang: str,
+    *,
+    date: str = "",
+    benchmark: Benchmark | None = None,
+    previous: dict[str, Any] | None = None,
+    issuer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the results page and the PDF show, resolved to ``lang``.
+
+    ``data`` is the contract JSON of the result; ``previous`` the same for the firm's last
+    submitted assessment (for progress), with its ``date``.
+    """
+    q = questionnaire
+    sources = {s.id: source_view(s, lang) for s in q.sources}
+    cases = {c.id: case_view(c, q, lang) for c in q.cases}
+    findings = [
+        {
+            "rule": f["rule"], "dimension": f["dimension"],
+            "dimension_name": q.dimensions_by_id[f["dimension"]].name.get(lang),
+            "priority": f["priority"], "priority_label": PRIORITY_LABELS[f["priority"]][lang],
+            "horizon": f["horizon"], "horizon_label": HORIZON_LABELS[f["horizon"]][lang],
+            "finding": f["text"][lang], "recommendation": f["recommendation"][lang],
+            "sources": [sources[s] for s in f["sources"]],
+            "cases": [cases[c] for c in f["cases"]],
+        }
+        for f in data["findings"]
+    ]  # fmt: skip
+    previous_scores = {d["id"]: d["score"] for d in (previous or {}).get("dimensions", [])}
+    dimensions = []
+    for d in data["dimensions"]:
+        dim = q.dimensions_by_id[d["id"]]
+        level = q.levels[d["level"] - 1] if d["level"] else None
+        before = previous_scores.get(d["id"])
+        dimensions.append({
+            **d, "name": dim.name.get(lang), "description": dim.description.get(lang),
+            "level_name": level.name.get(lang) if level else None,
+            "level_description": level.description.get(lang) if level else None,
+            "previous_score": before,
+            "delta": round(d["score"] - before, 1) if None not in (d["score"], before) else None,
+            "percentile": benchmark.dimensions.get(d["id"]) if benchmark else None,
+            "findings": [f for f in findings if f["dimension"] == d["id"]],
+        })  # fmt: skip
+    overall_level = q.levels[data["overall"]["level"] - 1]
+    cited = {s["id"] for f in findings for s in f["sources"]} | {
+        s for f in findings for c in f["cases"] for s in c["sources"]
+    }
+    return {
+        "lang": lang,
+        "title": q.title.get(lang),
+        "questionnaire": dict(data["questionnaire"]),
+        "date": date,
+        "issuer": issuer,
+        "firm": firm_view(q, document.firm, lang),
+        "overall": {
+            **data["overall"],
+            "level_name": overall_level.name.get(lang),
+            "level_description": overall_level.description.get(lang),
+            "previous_score": (previous or {}).get("overall", {}).get("score"),
+        },  # fmt: skip
+        "confidence": data["confidence"],
+        "levels": [
+            {
+                "level": lv.level,
+                "min": lv.min,
+                "name": lv.name.get(lang),
+                "description": lv.description.get(lang),
+            }
+            for lv in q.levels
+        ],  # fmt: skip
+        "dimensions": dimensions,
+        "findings": findings,
+        "top_actions": findings[:5],
+        "roadmap": [
+            {
+                "horizon": h,
+                "label": HORIZON_LABELS[h][lang],
+                "findings": [f for f in findings if f["horizon"] == h],
+            }
+            for h in HORIZON_LABELS
+        ],  # fmt: skip
+        "benchmark": benchmark_view(benchmark, q, document.firm, lang),
+        "sources": [sources[s.id] for s in q.sources if s.id in cited],
+        "answers": answers_view(q, data, document, lang),
+        "previous": {"date": previous.get("date"), "overall": previous["overall"]["score"]}
+        if previous
+        else None,
+    }
+
+
+def firm_view(q: Questionnaire, firm: dict[str, Any], lang: str) -> dict[str, Any]:
+    industry, region = (
+        q.industries.get(firm.get("industry") or ""),
+        q.regions.get(firm.get("region") or ""),
+    )
+    band = q.size_band_for(firm.get("employees"))
+    band_name = next((b.name.get(lang) for b in q.profile.size_bands if b.id == band), None)
+    return {
+        **firm,
+        "name": firm.get("name") or "",
+        "industry_name": industry.get(lang) if industry else None,
+        "region_name": region.get(lang) if region else None,
+        "size_band": band,
+        "size_band_name": band_name,
+    }
+
+
+def benchmark_view(
+    benchmark: Benchmark | None, q: Questionnaire, firm: dict[str, Any], lang: str
+) -> dict[str, Any] | None:
+    if benchmark is None:
+        return None
+    return {
+        "cohort": benchmark.cohort,
+        "cohort_label": COHORT_LABELS[benchmark.cohort][lang],
+        "industry_name": q.industries[benchmark.industry].get(lang) if benchmark.industry else None,
+        "size_band_name": firm_view(q, firm, lang)["size_band_name"]
+        if benchmark.size_band
+        else None,
+        "n": benchmark.n,
+        "overall": round(benchmark.overall),
+        "dimensions": {
+            k: (round(v) if v is not None else None) for k, v in benchmark.dimensions.items()
+        },  # fmt: skip
+    }
+
+
+def answers_view(
+    q: Questionnaire, data: dict[str, Any], document: AnswersDocument, lang: str
+) -> list[dict[str, Any]]:
+    """The applicable answers, by dimension, as question text and answer text."""
+    ignored = set(data["ignored"])
+    out = []
+    for dim in q.dimensions:
+        rows = [
+            {"question": question.text.get(lang),
+             "answer": answer_text(q, question.id, document.answers[question.id], lang)}
+            for question in q.questions_of(dim.id)
+            if question.id in document.answers and question.id not in ignored
+        ]  # fmt: skip
+        out.append({"dimension": dim.id, "name": dim.name.get(lang), "rows": rows})
+    return out
