@@ -11,6 +11,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -46,12 +47,13 @@ class ProfileForm(RevisionForm):
 def profile_form(questionnaire: Questionnaire, lang: str, **kwargs: Any) -> ProfileForm:
     """The profile form with this questionnaire's industries, regions and ranges."""
     form = ProfileForm(**kwargs)
-    placeholder = [("", _l("Choose…"))]
+    placeholder = [SelectChoice("", _l("Choose…"))]
     form.industry.choices = placeholder + [
-        (code, f"{code} {name.get(lang)}") for code, name in questionnaire.industries.items()
+        SelectChoice(code, f"{code} {name.get(lang)}")
+        for code, name in questionnaire.industries.items()
     ]
     form.region.choices = placeholder + [
-        (rid, name.get(lang)) for rid, name in questionnaire.regions.items()
+        SelectChoice(rid, name.get(lang)) for rid, name in questionnaire.regions.items()
     ]
     for key, bounds in questionnaire.profile.fields.items():
         field = getattr(form, key)
@@ -91,7 +93,7 @@ def section_form(
             setattr(SectionForm, q.id, StringField(label, [Optional(), Length(max=30)]))
             setattr(SectionForm, q.id + UNKNOWN_SUFFIX, BooleanField(_l("Don't know")))
         else:
-            choices = [(o.id, o.text.get(lang)) for o in q.options]
+            choices = [SelectChoice(o.id, o.text.get(lang)) for o in q.options]
             cls = ChoiceField if q.type == "single" else CheckboxesField
             setattr(SectionForm, q.id, cls(label, choices=choices, validators=[Optional()]))
     return SectionForm(**kwargs)
