@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 SUBJECTS = ("answer", "profile", "dimension")
@@ -113,34 +114,61 @@ def leaves(condition: Condition) -> Iterator[Leaf]:
 
 def evaluate(condition: Condition, facts: Facts) -> bool:
     """True when the condition holds; a leaf over a missing value is false."""
+    return compile_condition(condition)(facts)
+
+
+Predicate = Callable[[Facts], bool]
+_COMPARE = {
+    "eq": lambda a, b: a == b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+@lru_cache(maxsize=4096)
+def compile_condition(condition: Condition) -> Predicate:
+    """Turn a condition tree into one Python function, once (scoring evaluates it a lot)."""
     if isinstance(condition, Leaf):
-        return _evaluate_leaf(condition, facts)
+        return _compile_leaf(condition)
+    if isinstance(condition, Not):
+        inner = compile_condition(condition.part)
+        return lambda facts: not inner(facts)
+    parts = tuple(compile_condition(p) for p in condition.parts)
     if isinstance(condition, AllOf):
-        return all(evaluate(p, facts) for p in condition.parts)
-    if isinstance(condition, AnyOf):
-        return any(evaluate(p, facts) for p in condition.parts)
-    return not evaluate(condition.part, facts)
+        return lambda facts: all(p(facts) for p in parts)
+    return lambda facts: any(p(facts) for p in parts)
 
 
-def _evaluate_leaf(leaf: Leaf, facts: Facts) -> bool:
-    source = {"answer": facts.answers, "profile": facts.profile, "dimension": facts.dimensions}
-    value = source[leaf.subject].get(leaf.key)
-    if leaf.op == "answered":
-        return (value is not None and value != []) == leaf.value
-    if value is None:
-        return False
-    chosen = value if isinstance(value, list) else [value]
-    if leaf.op == "in":
-        return any(v in leaf.value for v in chosen)
-    if leaf.op == "not_in":
-        return not any(v in leaf.value for v in chosen)
-    if leaf.op == "eq":
-        return value == leaf.value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return {
-        "gt": value > leaf.value,
-        "gte": value >= leaf.value,
-        "lt": value < leaf.value,
-        "lte": value <= leaf.value,
-    }[leaf.op]
+def _compile_leaf(leaf: Leaf) -> Predicate:
+    key, op, target = leaf.key, leaf.op, leaf.value
+    attribute = {"answer": "answers", "profile": "profile", "dimension": "dimensions"}[leaf.subject]
+
+    def value_of(facts: Facts) -> Any:
+        return getattr(facts, attribute).get(key)
+
+    if op == "answered":
+        return lambda facts: ((v := value_of(facts)) is not None and v != []) == target
+    if op in LIST_OPS:
+        wanted, positive = frozenset(target), op == "in"
+
+        def member(facts: Facts) -> bool:
+            value = value_of(facts)
+            if value is None:
+                return False
+            hit = not wanted.isdisjoint(value) if isinstance(value, list) else value in wanted
+            return hit == positive
+
+        return member
+    compare = _COMPARE[op]
+
+    def comparison(facts: Facts) -> bool:
+        value = value_of(facts)
+        if value is None:
+            return False
+        if op != "eq" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return False
+        return compare(value, target)
+
+    return comparison

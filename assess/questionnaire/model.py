@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .conditions import Condition
+from .conditions import Condition, Predicate, compile_condition
 from .schema import Dimension, Level, Option, PeerCase, Profile, Question, Rule, Source, Text
 
 PROFILE_FIELDS = (
@@ -59,8 +59,32 @@ class Questionnaire:
     def regions(self) -> dict[str, Text]:
         return {r.id: r.name for r in self.profile.regions}
 
+    @cached_property
+    def questions_by_dimension(self) -> dict[str, list[Question]]:
+        grouped: dict[str, list[Question]] = {d.id: [] for d in self.dimensions}
+        for q in self.questions:
+            grouped[q.dimension].append(q)
+        return grouped
+
     def questions_of(self, dimension: str) -> list[Question]:
-        return [q for q in self.questions if q.dimension == dimension]
+        return list(self.questions_by_dimension[dimension])
+
+    @cached_property
+    def question_predicates(self) -> dict[str, Predicate]:
+        """Compiled skip-logic conditions, by question id."""
+        return {k: compile_condition(c) for k, c in self.question_conditions.items()}
+
+    @cached_property
+    def rule_predicates(self) -> dict[str, Predicate]:
+        """Compiled rule conditions, by rule id."""
+        return {k: compile_condition(c) for k, c in self.rule_conditions.items()}
+
+    @cached_property
+    def option_scores(self) -> dict[str, dict[str, tuple[float, bool]]]:
+        """question id → option id → (score, is "don't know"): what scoring looks up."""
+        return {
+            q.id: {o.id: (o.score or 0.0, o.unknown) for o in q.options} for q in self.questions
+        }
 
     def level_for(self, score: float) -> Level:
         """The highest band whose minimum the score reaches."""

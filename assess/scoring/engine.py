@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..questionnaire import Facts, Questionnaire, evaluate
+from ..questionnaire import Facts, Questionnaire
 from ..questionnaire.schema import Question
 from .answers import UNKNOWN, AnswersDocument
 
@@ -68,8 +68,8 @@ def applicable_answers(
     skipped: list[str] = []
     facts = Facts(applied, profile, {})
     for question in questionnaire.questions:
-        condition = questionnaire.question_conditions.get(question.id)
-        if condition is not None and not evaluate(condition, facts):
+        applies = questionnaire.question_predicates.get(question.id)
+        if applies is not None and not applies(facts):
             skipped.append(question.id)
             continue
         if question.id in answers:
@@ -84,11 +84,16 @@ def item_score(question: Question, value: Any, questionnaire: Questionnaire) -> 
         if value == UNKNOWN:
             return 0.0, True
         return interpolate(question.points, float(value)), False
-    options = questionnaire.options_by_question[question.id]
-    chosen = [options[v] for v in (value if isinstance(value, list) else [value])]
-    if any(o.unknown for o in chosen):
-        return 0.0, True
-    return min(100.0, sum(o.score or 0.0 for o in chosen)), False
+    options = questionnaire.option_scores[question.id]
+    if not isinstance(value, list):
+        return options[value]
+    total = 0.0
+    for v in value:
+        option_score, unknown = options[v]
+        if unknown:
+            return 0.0, True
+        total += option_score
+    return min(100.0, total), False
 
 
 def interpolate(points: list[tuple[float, float]], x: float) -> float:
@@ -127,8 +132,9 @@ def _score_dimension(
 ) -> DimensionResult:
     total = weights = 0.0
     applicable = answered = unknown = 0
-    for question in questionnaire.questions_of(dimension):
-        if question.weight == 0 or question.id in skipped:
+    skipped_ids = set(skipped)
+    for question in questionnaire.questions_by_dimension[dimension]:
+        if question.weight == 0 or question.id in skipped_ids:
             continue
         applicable += 1
         if question.id not in applied:
@@ -156,7 +162,7 @@ def _findings(
     weights = {d.id: d.weight for d in questionnaire.dimensions}
     fired = []
     for index, rule in enumerate(questionnaire.rules):
-        if not evaluate(questionnaire.rule_conditions[rule.id], facts):
+        if not questionnaire.rule_predicates[rule.id](facts):
             continue
         gap = 100.0 - (scores.get(rule.dimension) or 0.0)
         impact = gap * weights[rule.dimension]
