@@ -6,7 +6,6 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 
 from assess.extensions import db
 from assess.models import Assessment, AssessmentResult, Consent

@@ -1,0 +1,23 @@
+"""Fill the database with synthetic submitted assessments (``assess demo``)."""
+
+from __future__ import annotations
+
+import random
+
+from ..demo import synthetic_answers, synthetic_firm
+from ..extensions import db
+from . import assessments as svc
+
+
+def seed_demo_firms(count: int, seed: int | None = None) -> int:
+    """Create ``count`` firms, each with one submitted assessment; flushes, the caller commits."""
+    q = svc.current_questionnaire()
+    rnd = random.Random(seed)
+    for _ in range(count):
+        firm = synthetic_firm(q, rnd)
+        assessment, _token = svc.start_assessment(rnd.choice(("ko", "ko", "en")))
+        svc.save_profile(assessment, firm, assessment.revision)
+        svc.save_answers(assessment, synthetic_answers(q, firm, rnd), assessment.revision)
+        svc.submit(assessment)
+    db.session.flush()
+    return count
