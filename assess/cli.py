@@ -99,3 +99,39 @@ def score_command(file: Path, fmt: str, lang: str | None) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         click.echo(result_text(questionnaire, data, lang or document.language))
+
+
+@cli.command("report")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the PDF.",
+)  # fmt: skip
+@click.option(
+    "--lang", type=click.Choice(["ko", "en"]), help="Report language (default: the document's)."
+)
+def report_command(file: Path, output: Path, lang: str | None) -> None:
+    """Render the PDF report of an answers document (YAML or JSON), offline."""
+    import datetime as dt
+
+    from reports import RenderError, format_date, render_pdf
+
+    from .services.results import result_view
+
+    if not output.parent.is_dir():
+        fail(f"cannot write {output}: no such directory", 2)
+    try:
+        questionnaire, document, data = score_document(read_document(file))
+    except AnswersError as exc:
+        fail(str(exc), 2)
+    lang = lang or document.language
+    view = result_view(questionnaire, document, data, lang, date=format_date(dt.date.today(), lang))
+    try:
+        pdf = render_pdf(view)
+    except RenderError as exc:
+        fail(f"cannot render the report: {exc}", 1)
+    try:
+        output.write_bytes(pdf)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}", 2)
+    click.echo(f"{output}: {len(pdf) // 1024} KB")

@@ -9,25 +9,25 @@ from pathlib import Path
 
 from .charts import dimension_chart_svg
 from .labels import LABELS, format_date
-from .sandbox import RenderError, RenderPool, RenderWorker, render_pdf
+from .sandbox import RenderError, RenderPool, RenderWorker, default_pool, render_pdf
 
 _PACKAGE = Path(__file__).resolve().parent
 TEMPLATE_SERIES = "1"  # bump by hand for a change the digest below cannot see
 
 
-def _template_version() -> str:
+def template_version(directory: Path = _PACKAGE) -> str:
     """Changes whenever a template, the stylesheet, a label or the chart code changes."""
     digest = hashlib.sha256(TEMPLATE_SERIES.encode())
     for pattern in ("*.html", "*.css", "labels.py", "charts.py", "render.py", "static/*"):
-        for path in sorted(_PACKAGE.glob(pattern)):
+        for path in sorted(directory.glob(pattern)):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return f"{TEMPLATE_SERIES}.{digest.hexdigest()[:10]}"
 
 
 #: Part of the PDF cache key, with the assessment revision and the language.
-TEMPLATE_VERSION = _template_version()
+TEMPLATE_VERSION = template_version()
 
 __all__ = [
     "LABELS", "TEMPLATE_VERSION", "RenderError", "RenderPool", "RenderWorker",
-    "dimension_chart_svg", "format_date", "render_pdf",
+    "default_pool", "dimension_chart_svg", "format_date", "render_pdf",
 ]  # fmt: skip

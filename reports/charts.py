@@ -15,7 +15,7 @@ BAND_FILLS = ("#f6f8fa", "#eef2f5")
 WIDTH = 640
 LABEL_W = 190  # room for the dimension names, right-aligned
 BAR_X0, BAR_X1 = LABEL_W + 10, WIDTH - 50
-ROW_H, BAR_H, TOP = 38, 18, 4
+ROW_H, BAR_H, TOP = 26, 15, 4
 NOT_SCORED = {"ko": "해당 없음", "en": "n/a"}
 PREVIOUS_LABEL = {"ko": "지난 진단", "en": "last assessment"}
 

@@ -40,7 +40,10 @@ LABELS: dict[str, dict[str, str]] = {
         "percentile": "백분위",
         "change": "변화",
         "benchmark": "동종 기업 비교",
-        "benchmark_text": "{cohort} {n}개 기업 가운데 종합 지수가 상위 {top}% (백분위 {pct})입니다.",
+        "benchmark_text": (
+            "{cohort} {n}개 기업과 비교하면 종합 지수는 백분위 {pct}로, 비교 기업의 약 {pct}%보다 "
+            "높습니다."
+        ),
         "benchmark_none": (
             "비교할 만큼 비슷한 기업의 진단 결과가 아직 모이지 않아 동종 기업 비교는 "
             "제공하지 않습니다."
@@ -48,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
         "top_actions": "가장 먼저 할 일",
         "top_actions_none": "지금 답변으로는 시급한 개선 과제가 없습니다.",
         "priority": "우선순위",
+        "priority_of": "우선순위 {priority}",
         "horizon": "시기",
         "not_scored": "해당 문항 없음",
         "dimension_results": "영역별 진단 결과",
@@ -70,7 +74,6 @@ LABELS: dict[str, dict[str, str]] = {
         "roadmap_intro": "진단 결과를 시기별로 묶었습니다. 같은 시기 안에서는 우선순위 순입니다.",
         "roadmap_empty": "이 시기에 배정된 과제가 없습니다.",
         "action": "할 일",
-        "page": "쪽",
         "appendix": "부록",
         "methodology": "진단 방법",
         "method_scores": (
@@ -83,15 +86,16 @@ LABELS: dict[str, dict[str, str]] = {
             "‘모름’이 아닌 실제 답을 한 문항의 비율입니다."
         ),
         "method_overall": (
-            "종합 지수는 다섯 영역 점수를 영역 가중치로 평균한 값이며, 수준은 아래 구간으로 정합니다."
+            "종합 지수는 다섯 영역 점수를 영역 가중치로 평균한 값이며, "
+            "수준은 아래 구간으로 정합니다."
         ),
         "method_benchmark": (
             "동종 기업 비교는 최소 {k}개 기업이 모인 가장 좁은 집단 안에서의 백분위입니다. "
             "같은 업종·같은 규모, 같은 업종, 전체 응답 기업 순으로 찾습니다."
         ),
         "method_rules": (
-            "진단 결과와 권고는 설문 파일에 정해진 규칙으로 만들어지며, 각 규칙은 중소기업 포럼에서 "
-            "나온 발언(출처 목록)이나 일반적인 실무 원칙에 근거합니다."
+            "진단 결과와 권고는 설문 파일에 정해진 규칙으로 만들어지며, "
+            "각 규칙은 중소기업 포럼에서 나온 발언(출처 목록)이나 일반적인 실무 원칙에 근거합니다."
         ),
         "levels": "수준 구간",
         "level_range": "점수 범위",
@@ -140,12 +144,13 @@ LABELS: dict[str, dict[str, str]] = {
         "percentile": "Percentile",
         "change": "Change",
         "benchmark": "Peer benchmark",
-        "benchmark_text": "Among {n} firms ({cohort}), the overall index is in the top {top}% "
-        "(percentile {pct}).",
+        "benchmark_text": "Compared with {n} firms ({cohort}), the overall index is at percentile "
+        "{pct}: higher than about {pct}% of them.",
         "benchmark_none": "Not enough similar firms have been assessed yet for a peer benchmark.",
         "top_actions": "What to do first",
         "top_actions_none": "The answers show no urgent improvement to make.",
         "priority": "Priority",
+        "priority_of": "{priority} priority",
         "horizon": "When",
         "not_scored": "No applicable questions",
         "dimension_results": "Results by dimension",
@@ -168,7 +173,6 @@ LABELS: dict[str, dict[str, str]] = {
         "roadmap_intro": "The findings grouped by when to act; within each period, by priority.",
         "roadmap_empty": "Nothing is scheduled for this period.",
         "action": "Action",
-        "page": "Page",
         "appendix": "Appendix",
         "methodology": "Methodology",
         "method_scores": (
@@ -177,20 +181,22 @@ LABELS: dict[str, dict[str, str]] = {
             "detailed export questions for a firm with no export plans) are left out."
         ),
         "method_unknown": (
-            "\u201cDon't know\u201d scores 0 and lowers the confidence figure. Confidence is the share "
-            "of applicable questions answered with a real answer rather than \u201cdon't know\u201d."
+            "\u201cDon't know\u201d scores 0 and lowers the confidence figure. Confidence is "
+            "the share of applicable questions answered with a real answer rather than "
+            "\u201cdon't know\u201d."
         ),
         "method_overall": (
-            "The overall index is the weighted mean of the five dimension scores; the level follows "
-            "from the bands below."
+            "The overall index is the weighted mean of the five dimension scores; the level "
+            "follows from the bands below."
         ),
         "method_benchmark": (
             "The peer benchmark is a percentile within the narrowest cohort of at least {k} firms: "
             "same industry and size, then same industry, then all firms assessed."
         ),
         "method_rules": (
-            "Findings and recommendations come from rules in the questionnaire file; each rule rests "
-            "on statements made at SME forums (see the list of sources) or on general good practice."
+            "Findings and recommendations come from rules in the questionnaire file; each rule "
+            "rests on statements made at SME forums (see the list of sources) or on general "
+            "good practice."
         ),
         "levels": "Level bands",
         "level_range": "Score range",

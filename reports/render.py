@@ -68,9 +68,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(
-        kw=keep_words, number=number, signed=signed, first_sentence=first_sentence
-    )
+    env.filters.update(kw=keep_words, number=number, signed=signed, first_sentence=first_sentence)
     return env
 
 

@@ -8,50 +8,34 @@ a failure, and recycled after ``max_renders`` renders so that fragmentation cann
 from __future__ import annotations
 
 import atexit
-import multiprocessing
+import contextlib
+import os
 import pickle
 import queue
-import resource
+import select
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 from typing import Any
+
+from .protocol import OK, REPLY, REQUEST
 
 DEFAULT_TIMEOUT = 20.0  # seconds for one render
 START_TIMEOUT = 60.0  # seconds for a worker to import WeasyPrint and load its fonts
-DEFAULT_MEMORY_MB = 1024  # address space of a worker (RLIMIT_AS), not its resident size
+DEFAULT_MEMORY_MB = 768  # address space (RLIMIT_AS) of a worker: about 360 MB when idle
 MAX_REPORT_BYTES = 4 * 1024 * 1024  # the pickled report dict
 MAX_RENDERS = 200
-OK, FAILED, OUT_OF_MEMORY = b"\x00", b"\x01", b"\x02"
+_IMPORT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 
 class RenderError(RuntimeError):
     """The report could not be rendered (too big, too slow, over the memory cap, or broken)."""
 
 
-def _serve(conn: Any, memory_bytes: int) -> None:
-    """Worker main loop: receive pickled report dicts, answer with a status byte and the PDF."""
-    if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    try:
-        from .render import PdfRenderer
-
-        renderer = PdfRenderer()
-        renderer.warm_up()
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
-        conn.send_bytes(FAILED + f"worker failed to start: {exc!r}".encode())
-        return
-    conn.send_bytes(OK)
-    while True:
-        try:
-            payload = conn.recv_bytes()
-        except (EOFError, OSError):
-            return  # the parent has gone or closed us
-        try:
-            conn.send_bytes(OK + renderer.render(pickle.loads(payload)))  # noqa: S301 - from our parent
-        except MemoryError:
-            conn.send_bytes(OUT_OF_MEMORY + b"the render went over the memory cap")
-            return  # the heap may be in a bad state: let the parent start a fresh worker
-        except Exception as exc:  # noqa: BLE001 - any template or layout failure is the parent's
-            conn.send_bytes(FAILED + f"{type(exc).__name__}: {exc}"[:500].encode())
+class _Timeout(Exception):
+    pass
 
 
 class RenderWorker:
@@ -67,8 +51,7 @@ class RenderWorker:
         self.memory_mb = memory_mb
         self.max_renders = max_renders
         self._lock = threading.Lock()
-        self._process: Any = None
-        self._conn: Any = None
+        self._process: subprocess.Popen | None = None
         self._renders = 0
 
     def start(self) -> None:
@@ -86,68 +69,90 @@ class RenderWorker:
             raise RenderError(f"the report is too large to render ({len(payload):,} bytes)")
         with self._lock:
             self._ensure_started()
-            reply = self._exchange(payload, self.timeout if timeout is None else timeout)
+            status, body = self._exchange(payload, self.timeout if timeout is None else timeout)
             self._renders += 1
-            if reply[:1] == OUT_OF_MEMORY or self._renders >= self.max_renders:
-                self._stop()
-        if reply[:1] != OK:
-            raise RenderError(reply[1:].decode(errors="replace"))
-        return reply[1:]
+            if status != OK or self._renders >= self.max_renders:
+                self._stop()  # a worker that failed exits; one that aged is replaced
+        if status != OK:
+            raise RenderError(body.decode(errors="replace"))
+        return body
 
     def close(self) -> None:
         with self._lock:
             self._stop()
 
-    def _exchange(self, payload: bytes, timeout: float) -> bytes:
+    def _exchange(self, payload: bytes, timeout: float) -> tuple[bytes, bytes]:
+        process = self._process
+        assert process is not None and process.stdin is not None
         try:
-            self._conn.send_bytes(payload)
-            if not self._conn.poll(timeout):
-                self._stop()
-                raise RenderError(f"the render took longer than {timeout:g} s")
-            return self._conn.recv_bytes()
+            process.stdin.write(REQUEST.pack(len(payload)) + payload)
+            process.stdin.flush()
+            return self._read_reply(time.monotonic() + timeout)
+        except _Timeout:
+            self._stop()
+            raise RenderError(f"the render took longer than {timeout:g} s") from None
         except (EOFError, OSError):
-            code = self._process.exitcode if self._process else None
+            code = process.poll()
             self._stop()
             raise RenderError(
                 f"the render process died (exit code {code}); the report may exceed the "
                 f"{self.memory_mb} MB memory cap"
             ) from None
 
+    def _read_reply(self, deadline: float) -> tuple[bytes, bytes]:
+        status, size = REPLY.unpack(self._read(REPLY.size, deadline))
+        return status, self._read(size, deadline)
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        assert self._process is not None and self._process.stdout is not None
+        fd = self._process.stdout.fileno()
+        chunks, remaining = [], size
+        while remaining:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise _Timeout
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
     def _ensure_started(self) -> None:
-        if self._process is not None and self._process.is_alive():
+        if self._process is not None and self._process.poll() is None:
             return
         self._stop()
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded web worker
-        parent, child = context.Pipe()
-        process = context.Process(
-            target=_serve, args=(child, self.memory_mb * 1024 * 1024), daemon=True,
-            name="report-render",
-        )  # fmt: skip
-        process.start()
-        child.close()
-        self._process, self._conn, self._renders = process, parent, 0
-        if not parent.poll(START_TIMEOUT):
-            self._stop()
-            raise RenderError("the render process did not start in time")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (_IMPORT_ROOT, os.environ.get("PYTHONPATH")) if p
+        )}  # fmt: skip
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "reports.worker", str(self.memory_mb * 1024 * 1024)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
+        )
+        self._renders = 0
         try:
-            ready = parent.recv_bytes()
-        except (EOFError, OSError):
-            ready = FAILED + b"the render process exited while starting"
-        if ready[:1] != OK:
+            status, body = self._read_reply(time.monotonic() + START_TIMEOUT)
+        except (_Timeout, EOFError, OSError):
+            status, body = b"", b"the render process did not start"
+        if status != OK:
             self._stop()
-            raise RenderError(ready[1:].decode(errors="replace"))
+            raise RenderError(body.decode(errors="replace"))
 
     def _stop(self) -> None:
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
-        if conn is not None:
-            conn.close()  # a healthy worker sees EOF and exits
-        if process is not None:
-            process.join(1.0)
-            if process.is_alive():
-                process.kill()
-                process.join()
-            process.close()
+        process, self._process = self._process, None
+        if process is None:
+            return
+        for pipe in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()  # a healthy worker sees EOF and exits
+        try:
+            process.wait(1.0)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 class RenderPool:
@@ -192,4 +197,3 @@ def render_pdf(report: dict[str, Any], *, timeout: float | None = None) -> bytes
         20), went over the memory cap, or could not be laid out.
     """
     return default_pool().render(report, timeout)
-

@@ -83,11 +83,11 @@ def resume(token: str):
 def page(token: str, page: str, csrf_failed: bool = False):
     """One page of the questionnaire: the firm profile or one dimension."""
     assessment = load(token)
-    if assessment.status == "submitted":
-        return redirect(url_for(".results", token=token))
     q = svc.questionnaire_of(assessment)
     if page not in page_ids(q):
         abort(404)
+    if assessment.status == "submitted":
+        return redirect(url_for(".results", token=token))
     if page == "profile":
         return _profile_page(assessment, q, token, csrf_failed)
     return _section_page(assessment, q, token, page, csrf_failed)
