@@ -22,12 +22,14 @@ from .results import result_view
 def report_view(assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None) -> dict:
     """The plain dict the PDF renderer takes, for a stored assessment."""
     questionnaire, document, data = svc.result_of(assessment)
-    return result_view(
+    view = result_view(
         questionnaire, document, data, lang,
         date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
         benchmark=svc.benchmark_of(assessment, data) if assessment.status == "submitted" else None,
         previous=svc.previous_result(assessment), issuer=issuer,
     )  # fmt: skip
+    view["min_cohort"] = current_app.config["BENCHMARK_MIN_COHORT"]
+    return view
 
 
 def cache_key(assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None) -> str:
