@@ -135,3 +135,21 @@ def report_command(file: Path, output: Path, lang: str | None) -> None:
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}", 2)
     click.echo(f"{output}: {len(pdf) // 1024} KB")
+
+
+@cli.command("demo")
+@click.option("--firms", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--seed", type=int, help="Random seed, for the same firms every time.")
+def demo_command(firms: int, seed: int | None) -> None:
+    """Fill the database with synthetic firms, each with a submitted assessment."""
+    from .extensions import db
+    from .services.demo import seed_demo_firms
+
+    with click.progressbar(length=firms, label="Creating firms") as bar:
+        tokens: list[str] = []
+        for start in range(0, firms, 100):
+            batch = min(100, firms - start)
+            tokens += seed_demo_firms(batch, None if seed is None else seed + start)
+            db.session.commit()
+            bar.update(batch)
+    click.echo(f"{firms} firms created. Results of one: /r/{tokens[0]}/results")
