@@ -6,6 +6,8 @@ from flask import abort, flash, jsonify, make_response, redirect, render_templat
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from reports import RenderError, dimension_chart_svg
+
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Assessment
@@ -13,6 +15,7 @@ from ..questionnaire import Questionnaire
 from ..scoring import AnswersError
 from ..security import mark_firm_data
 from ..services import assessments as svc
+from ..services.pdf import assessment_pdf
 from ..services.results import result_view
 from . import bp
 from .forms import (
@@ -209,8 +212,7 @@ def autosave(token: str, page: str):
     questions = q.questions_of(page)
     form = section_form(q, questions, current_language(), formdata=request.form)
     changes, errors = posted_answers(form, questions)
-    changes = {k: v for k, v in changes.items() if k in request.form or
-               k + "__unknown" in request.form or v is None}  # fmt: skip
+    # The form posts the whole page: an unticked question is one the respondent cleared.
     try:
         svc.save_answers(assessment, changes, _revision(form))
         db.session.commit()
@@ -287,8 +289,6 @@ def results(token: str):
         date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
         benchmark=svc.benchmark_of(assessment, data), previous=svc.previous_result(assessment),
     )  # fmt: skip
-    from reports.charts import dimension_chart_svg
-
     chart = dimension_chart_svg(view["dimensions"], lang, _("Scores by dimension"))
     return render_template(
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
@@ -345,10 +345,6 @@ def csrf_expired(error):
 @bp.get("/r/<token>/report-<any(ko, en):lang>.pdf")
 def report(token: str, lang: str):
     """The PDF report in Korean or English, rendered once per revision."""
-    from reports import RenderError
-
-    from ..services.pdf import assessment_pdf
-
     assessment = load(token)
     if assessment.status != "submitted":
         return redirect(url_for(".check", token=token))
