@@ -80,6 +80,9 @@
   var timer = null;
   var inFlight = false;
   var again = false;
+  // After a conflict (another window or device saved this page), autosave stops: the whole page
+  // is posted, so an autosave would silently undo the other answers. Reload or Save decides.
+  var conflicted = false;
 
   function applyApplicable(ids) {
     var applicable = {};
@@ -92,6 +95,7 @@
   }
 
   function save() {
+    if (conflicted) { return; }
     if (inFlight) { again = true; return; }
     inFlight = true;
     status.textContent = text.saving;
@@ -108,6 +112,7 @@
         applyApplicable(result.data.applicable);
         status.textContent = text.saved;
       } else {
+        if (result.data.error === "conflict") { conflicted = true; }
         if (result.data.revision) { revision.value = result.data.revision; }
         status.textContent = result.data.message || text.failed;
       }
