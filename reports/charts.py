@@ -12,10 +12,10 @@ TEXT = "#1d2b3a"
 MUTED = "#5d6b78"
 BAND_FILLS = ("#f6f8fa", "#eef2f5")
 
-WIDTH = 640
-LABEL_W = 190  # room for the dimension names, right-aligned
+WIDTH = 480  # small enough that 14-unit labels stay legible on a phone
+LABEL_W = 165  # room for the dimension names, right-aligned
 BAR_X0, BAR_X1 = LABEL_W + 10, WIDTH - 50
-ROW_H, BAR_H, TOP = 26, 15, 4
+ROW_H, BAR_H, TOP = 28, 16, 4
 NOT_SCORED = {"ko": "해당 없음", "en": "n/a"}
 PREVIOUS_LABEL = {"ko": "지난 진단", "en": "last assessment"}
 
@@ -47,7 +47,7 @@ def dimension_chart_svg(
     )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-labelledby="{title_id} {desc_id}" font-family="{FONT}" font-size="13" '
+        f'aria-labelledby="{title_id} {desc_id}" font-family="{FONT}" font-size="14" '
         f'class="dimension-chart">',
         f'<title id="{title_id}">{escape(title)}</title>',
         f'<desc id="{desc_id}">{escape(summary)}</desc>',

@@ -9,7 +9,17 @@ from pydantic import BaseModel, ValidationError
 
 from . import conditions as cond
 from .model import Questionnaire
-from .schema import CasesFile, Header, Profile, QuestionsFile, RulesFile, SourcesFile
+from .schema import (
+    CasesFile,
+    Header,
+    Option,
+    Profile,
+    Question,
+    QuestionsFile,
+    RulesFile,
+    SourcesFile,
+    Text,
+)  # fmt: skip
 from .yamlsource import SourceFile, read_yaml
 
 FILES: dict[str, type[BaseModel]] = {
@@ -22,6 +32,20 @@ FILES: dict[str, type[BaseModel]] = {
 }
 PROFILE_SUBJECTS = ("industry", "employees", "annual_sales_mkrw", "region", "founded_year",
                     "ceo_age", "size_band")  # fmt: skip
+
+
+# "Don't know" is always allowed (it scores 0 and lowers confidence); a choice question that does
+# not define its own gets this one, so every form, export and answers document offers it.
+DONT_KNOW = Option(id="dont_know", unknown=True, exclusive=True,
+                   text=Text(ko="모르겠음", en="Don't know"))  # fmt: skip
+
+
+def with_dont_know(question: Question) -> Question:
+    if question.type == "number" or any(o.unknown for o in question.options):
+        return question
+    if any(o.id == DONT_KNOW.id for o in question.options):
+        return question  # the loader reports an option named like this that is not "unknown"
+    return question.model_copy(update={"options": [*question.options, DONT_KNOW]})
 
 
 class QuestionnaireError(ValueError):
@@ -90,7 +114,7 @@ class _CrossCheck:
     def build(self, directory: Path) -> Questionnaire:
         header: Header = self.parsed["questionnaire.yaml"]
         profile: Profile = self.parsed["profile.yaml"]
-        questions = self.parsed["questions.yaml"].questions
+        questions = [with_dont_know(q) for q in self.parsed["questions.yaml"].questions]
         rules = self.parsed["rules.yaml"].rules
         sources = self.parsed["sources.yaml"].sources
         cases = self.parsed["cases.yaml"].cases

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError
 from reports import RenderError, dimension_chart_svg
 
 from ..extensions import db
-from ..i18n import current_language
+from ..i18n import LANG_COOKIE, current_language
 from ..models import Assessment
 from ..questionnaire import Questionnaire
 from ..scoring import AnswersError
@@ -77,9 +77,11 @@ def resume(token: str):
         return redirect(url_for(".results", token=token))
     q = svc.questionnaire_of(assessment)
     target = svc.first_open_page(assessment, page_questions(q))
+    # On a new device, continue in the language the assessment was started in.
+    lang = {} if request.cookies.get(LANG_COOKIE) else {"lang": assessment.language}
     if target == "check":
-        return redirect(url_for(".check", token=token))
-    return redirect(url_for(".page", token=token, page=target))
+        return redirect(url_for(".check", token=token, **lang))
+    return redirect(url_for(".page", token=token, page=target, **lang))
 
 
 @bp.route("/r/<token>/<page>", methods=["GET", "POST"])

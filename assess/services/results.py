@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..questionnaire import Questionnaire
@@ -24,6 +25,13 @@ COHORT_LABELS = {
     "all": {"ko": "전체 응답 기업", "en": "all firms assessed"},
 }
 UNKNOWN_LABEL = {"ko": "모름", "en": "Don't know"}
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def split_action(recommendation: str) -> tuple[str, str]:
+    """(the first sentence — the action — and the rest) of a recommendation."""
+    parts = SENTENCE_END.split(recommendation.strip(), maxsplit=1)
+    return parts[0], parts[1] if len(parts) > 1 else ""
 
 
 def source_view(source: Source, lang: str) -> dict[str, Any]:
@@ -89,6 +97,8 @@ def result_view(
             "priority": f["priority"], "priority_label": PRIORITY_LABELS[f["priority"]][lang],
             "horizon": f["horizon"], "horizon_label": HORIZON_LABELS[f["horizon"]][lang],
             "finding": f["text"][lang], "recommendation": f["recommendation"][lang],
+            "action": split_action(f["recommendation"][lang])[0],
+            "action_detail": split_action(f["recommendation"][lang])[1],
             "sources": [sources[s] for s in f["sources"]],
             "cases": [cases[c] for c in f["cases"]],
         }

@@ -128,12 +128,16 @@ def test_english_ceo_on_a_phone_switches_language_and_device(new_page, artifacts
     link = ceo.later()
     look(page, "saved")
 
-    # Another phone: the link opens in Korean; the header link switches, answers stay.
+    # Another phone: the link opens in the assessment's language (English); the header link
+    # switches to Korean and back, and the answers stay.
     page = new_page(device="phone")
     ceo = BrowserCEO(page, pick=worst_answer)
     page.goto(link)
     expect(page).to_have_url(url_of(PAGES[HALFWAY]))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    ceo.activate(page.locator("a.lang-switch"))
     expect(page.locator("html")).to_have_attribute("lang", "ko")
+    page.wait_for_load_state()
     ceo.activate(page.locator("a.lang-switch"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.wait_for_load_state()

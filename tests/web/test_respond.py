@@ -52,7 +52,8 @@ def test_resume_from_a_second_client_lands_on_first_unanswered_page(app, client)
     other = app.test_client()
     response = other.get(f"/r/{me.token}/")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/r/{me.token}/{PAGES[1]}")
+    # A new device continues in the language the assessment was started in.
+    assert response.headers["Location"].endswith(f"/r/{me.token}/{PAGES[1]}?lang=ko")
     # The second device sees the answers the first one saved.
     page = other.get(f"/r/{me.token}/{PAGES[0]}").text
     first = Q.questions_of(PAGES[0])[0]
