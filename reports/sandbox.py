@@ -12,7 +12,6 @@ import contextlib
 import os
 import pickle
 import queue
-import select
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .protocol import OK, REPLY, REQUEST
+from .protocol import OK, REPLY, REQUEST, Timeout, read_exact
 
 DEFAULT_TIMEOUT = 20.0  # seconds for one render
 START_TIMEOUT = 60.0  # seconds for a worker to import WeasyPrint and load its fonts
@@ -32,10 +31,6 @@ _IMPORT_ROOT = str(Path(__file__).resolve().parent.parent)
 
 class RenderError(RuntimeError):
     """The report could not be rendered (too big, too slow, over the memory cap, or broken)."""
-
-
-class _Timeout(Exception):
-    pass
 
 
 class RenderWorker:
@@ -88,7 +83,7 @@ class RenderWorker:
             process.stdin.write(REQUEST.pack(len(payload)) + payload)
             process.stdin.flush()
             return self._read_reply(time.monotonic() + timeout)
-        except _Timeout:
+        except Timeout:
             self._stop()
             raise RenderError(f"the render took longer than {timeout:g} s") from None
         except (EOFError, OSError):
@@ -105,18 +100,7 @@ class RenderWorker:
 
     def _read(self, size: int, deadline: float) -> bytes:
         assert self._process is not None and self._process.stdout is not None
-        fd = self._process.stdout.fileno()
-        chunks, remaining = [], size
-        while remaining:
-            wait = deadline - time.monotonic()
-            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
-                raise _Timeout
-            chunk = os.read(fd, min(remaining, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+        return read_exact(self._process.stdout.fileno(), size, deadline)
 
     def _ensure_started(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -135,7 +119,7 @@ class RenderWorker:
         self._renders = 0
         try:
             status, body = self._read_reply(time.monotonic() + START_TIMEOUT)
-        except (_Timeout, EOFError, OSError):
+        except (Timeout, EOFError, OSError):
             status, body = b"", b"the render process did not start"
         if status != OK:
             self._stop()

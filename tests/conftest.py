@@ -40,6 +40,16 @@ def database_url(tmp_path_factory) -> str:
     return url
 
 
+def empty_tables(app) -> None:
+    """Delete every row (children first) and close the app's connections."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     app = create_app(
@@ -50,12 +60,7 @@ def app(database_url, tmp_path):
         }
     )
     yield app
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
-        db.engine.dispose()
+    empty_tables(app)
 
 
 @pytest.fixture
