@@ -36,14 +36,6 @@ class AnswersDocument:
     firm: dict[str, Any]
     answers: dict[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "questionnaire": self.questionnaire,
-            "version": self.version,
-            "language": self.language,
-            "firm": dict(self.firm),
-            "answers": dict(self.answers),
-        }
 
 
 def read_document(path: Path) -> dict[str, Any]:
