@@ -26,11 +26,34 @@ class Benchmark:
     dimensions: dict[str, float | None]
 
 
+Counts = tuple[int, int, int]  # peers below, peers equal, peers with a score
+
+
 def percentile(value: float, others: list[float]) -> float:
     """Share of others below ``value``, counting ties as half (0..100)."""
-    below = sum(1 for o in others if o < value)
-    equal = sum(1 for o in others if o == value)
-    return 100.0 * (below + 0.5 * equal) / len(others)
+    return percentile_of_counts(count_against(value, others))
+
+
+def count_against(value: float, others: list[float]) -> Counts:
+    return (sum(1 for o in others if o < value), sum(1 for o in others if o == value), len(others))
+
+
+def percentile_of_counts(counts: Counts) -> float:
+    below, equal, total = counts
+    return 100.0 * (below + 0.5 * equal) / total
+
+
+def cohort_filters(firm: PeerScores) -> list[tuple[str, dict[str, str]]]:
+    """The cohorts to try, narrowest first, as (name, {field: value}) — the same for the pure
+    function below and for the SQL version in the service."""
+    cohorts: list[tuple[str, dict[str, str]]] = []
+    if firm.industry is not None:
+        if firm.size_band is not None:
+            cohorts.append(("industry_size", {"industry": firm.industry,
+                                              "size_band": firm.size_band}))  # fmt: skip
+        cohorts.append(("industry", {"industry": firm.industry}))
+    cohorts.append(("all", {}))
+    return cohorts
 
 
 def benchmark(
@@ -42,32 +65,29 @@ def benchmark(
     Nothing is computed over fewer than ``k`` firms: then the answer is None.
     """
     peers = list(peers)
-    cohorts = (
-        ("industry_size", lambda p: p.industry == firm.industry and p.size_band == firm.size_band),
-        ("industry", lambda p: p.industry == firm.industry),
-        ("all", lambda p: True),
-    )
-    for name, belongs in cohorts:
-        if name != "all" and firm.industry is None:
-            continue
-        if name == "industry_size" and firm.size_band is None:
-            continue
-        cohort = [p for p in peers if belongs(p)]
+    for name, filters in cohort_filters(firm):
+        cohort = [p for p in peers if all(getattr(p, f) == v for f, v in filters.items())]
         if len(cohort) >= k:
-            return _compare(name, firm, cohort)
+            counts = {"overall": count_against(firm.overall, [p.overall for p in cohort])}
+            for dim, value in firm.dimensions.items():
+                others = [s for p in cohort if (s := p.dimensions.get(dim)) is not None]
+                if value is not None:
+                    counts[dim] = count_against(value, others)
+            return from_counts(name, firm, len(cohort), counts)
     return None
 
 
-def _compare(name: str, firm: PeerScores, cohort: list[PeerScores]) -> Benchmark:
+def from_counts(name: str, firm: PeerScores, n: int, counts: Mapping[str, Counts]) -> Benchmark:
+    """A benchmark from (below, equal, total) counts per score: ``overall`` and each dimension."""
     dimensions: dict[str, float | None] = {}
-    for dim, value in firm.dimensions.items():
-        others = [s for p in cohort if (s := p.dimensions.get(dim)) is not None]
-        dimensions[dim] = percentile(value, others) if value is not None and others else None
+    for dim in firm.dimensions:
+        c = counts.get(dim)
+        dimensions[dim] = percentile_of_counts(c) if c and c[2] else None
     return Benchmark(
         cohort=name,
         industry=firm.industry if name != "all" else None,
         size_band=firm.size_band if name == "industry_size" else None,
-        n=len(cohort),
-        overall=percentile(firm.overall, [p.overall for p in cohort]),
+        n=n,
+        overall=percentile_of_counts(counts["overall"]),
         dimensions=dimensions,
     )

@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from ..extensions import db
 from ..models import Assessment, AssessmentResult, Consent, Firm
 from ..questionnaire import Questionnaire, get_questionnaire
-from ..scoring import AnswersDocument, benchmark, result_json, score
+from ..scoring import AnswersDocument, result_json, score
 from ..scoring.answers import validate_answer, validate_firm
-from ..scoring.benchmark import Benchmark, PeerScores
+from ..scoring.benchmark import Benchmark, PeerScores, cohort_filters, from_counts
 from ..scoring.engine import applicable_answers, facts_profile
 
 DEFAULT_QUESTIONNAIRE = "ax-readiness"
@@ -226,19 +226,37 @@ def benchmark_of(assessment: Assessment, data: dict) -> Benchmark | None:
         data["overall"]["score"],
         {d["id"]: d["score"] for d in data["dimensions"]},
     )
-    rows = db.session.execute(
-        select(AssessmentResult).where(
-            AssessmentResult.questionnaire_id == assessment.questionnaire_id,
-            AssessmentResult.assessment_id != assessment.id,
-        )
-    ).scalars()
-    peers = (
-        PeerScores(
-            r.industry, r.size_band, r.overall, {d: getattr(r, d) for d in me.dimensions}
-        )  # fmt: skip
-        for r in rows
-    )
-    return benchmark(me, peers, k=current_app.config["BENCHMARK_MIN_COHORT"])
+    k = current_app.config["BENCHMARK_MIN_COHORT"]
+    mine = [
+        AssessmentResult.questionnaire_id == assessment.questionnaire_id,
+        AssessmentResult.assessment_id != assessment.id,
+    ]
+    # Counting in the database: the results page stays fast with 100,000 results stored.
+    for name, filters in cohort_filters(me):
+        where = mine + [getattr(AssessmentResult, f) == v for f, v in filters.items()]
+        n = db.session.scalar(select(func.count()).select_from(AssessmentResult).where(*where))
+        if n >= k:
+            return from_counts(name, me, n, _score_counts(where, me))
+    return None
+
+
+def _score_counts(where: list, me: PeerScores) -> dict[str, tuple[int, int, int]]:
+    """(below, equal, with a score) per score column, for the firm's own scores, in one query."""
+    values = {"overall": me.overall, **me.dimensions}
+    columns = [(key, getattr(AssessmentResult, key), value) for key, value in values.items()
+               if value is not None]  # fmt: skip
+    aggregates = []
+    for _, column, value in columns:
+        aggregates += [
+            func.coalesce(func.sum(case((column < value, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((column == value, 1), else_=0)), 0),
+            func.count(column),
+        ]
+    row = db.session.execute(select(*aggregates).where(*where)).one()
+    return {
+        key: (int(row[3 * i]), int(row[3 * i + 1]), int(row[3 * i + 2]))
+        for i, (key, _, _) in enumerate(columns)
+    }
 
 
 def previous_result(assessment: Assessment) -> dict | None:
