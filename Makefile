@@ -11,7 +11,7 @@ export PORT
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-nanum
 TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 
-.PHONY: run test test-fast system-deps-run system-deps-test lint translations clean
+.PHONY: run test system-deps-run system-deps-test system-deps-venv lint translations translations-update clean
 
 run: system-deps-run $(VENV)/.installed translations
 	$(BIN)/assess db upgrade
@@ -43,7 +43,12 @@ system-deps-run:
 system-deps-test:
 	$(call ensure_debs,$(TEST_DEBS))
 
+system-deps-venv:
+	$(call ensure_debs,python3-venv)
+
+# Debian's own Python needs python3-venv for `-m venv`; install it like the other packages.
 $(VENV)/bin/python:
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) --no-print-directory system-deps-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
