@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_decimal, get_locale
 
@@ -37,7 +39,9 @@ def init_app(app: Flask) -> None:
         return response
 
     app.jinja_env.filters["number"] = format_decimal
-    app.jinja_env.filters["dateformat"] = lambda value: format_date(value, "medium")
+    app.jinja_env.filters["dateformat"] = lambda value: format_date(
+        date.fromisoformat(value) if isinstance(value, str) else value, "medium"
+    )
 
     @app.context_processor
     def language_context():
