@@ -21,7 +21,6 @@ INSIDE_WORD = re.compile(f"(?<=[{HANGUL}])(?=\\S)|(?<=\\S)(?=[{HANGUL}])")
 WORD_JOINER = "\u2060"
 SPACES = re.compile(r"(\s+)")
 KEEP_WORD_MAX = 16  # longer "words" may break, or they would overflow narrow table cells
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 LOGO_TYPES = ("data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;",
               "data:image/svg+xml")  # fmt: skip
 MAX_LOGO_CHARS = 700_000
@@ -46,11 +45,6 @@ def keep_words(text: Any) -> Markup:
     ))  # fmt: skip
 
 
-def first_sentence(text: str) -> str:
-    """The first sentence of a recommendation: the action, for the summary and the roadmap."""
-    return SENTENCE_END.split(text.strip(), maxsplit=1)[0]
-
-
 def number(value: float | None, digits: int = 1) -> str:
     """A score for print: one decimal by default, a dash when there is none."""
     return "—" if value is None else f"{value:,.{digits}f}"
@@ -68,7 +62,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(kw=keep_words, number=number, signed=signed, first_sentence=first_sentence)
+    env.filters.update(kw=keep_words, number=number, signed=signed)
     return env
 
 

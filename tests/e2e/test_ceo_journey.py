@@ -16,6 +16,29 @@ pytestmark = pytest.mark.browser
 HALFWAY = 2  # sections answered before the CEO leaves
 
 
+NO_ANSWERS = {"ko": "아직 답변이 없습니다.", "en": "No answers yet."}
+
+
+def finish_and_read_the_pdf(page, ceo, lang: str, look, artifacts) -> str:
+    """Answer the rest, check (nothing lost on the way), submit, see results, download the PDF
+    and check its text; returns that text."""
+    answer_sections(ceo, PAGES[HALFWAY:], look)
+    expect(page.get_by_text(NO_ANSWERS[lang])).to_have_count(0)
+    look(page, "check")
+    ceo.submit()
+    look(page, "results")
+    see_results(page, lang)
+    data, name = ceo.download(lang)
+    assert name.endswith(f"-{lang}.pdf")
+    keep_pdf(data, f"{lang}-report", artifacts)
+    text = pdf_text(data)
+    assert ceo.firm["name"] in text
+    for dimension in Q.dimensions:
+        name_in_lang = dimension.name.get(lang)
+        assert name_in_lang.split()[0] in text, name_in_lang
+    return text
+
+
 def test_korean_ceo_with_the_mouse_leaves_halfway_resumes_and_gets_the_pdf(new_page, artifacts):
     look = Auditor(artifacts, "ko-laptop")
     page = new_page()
@@ -54,19 +77,7 @@ def test_korean_ceo_with_the_mouse_leaves_halfway_resumes_and_gets_the_pdf(new_p
     ceo = BrowserCEO(page, pick=exporter_without_successor)
     page.goto(link)
     expect(page).to_have_url(url_of(PAGES[HALFWAY]))
-    answer_sections(ceo, PAGES[HALFWAY:], look)
-    expect(page.get_by_text("아직 답변이 없습니다.")).to_have_count(0)  # nothing lost on the way
-    look(page, "check")
-    ceo.submit()
-    look(page, "results")
-    see_results(page, "ko")
-    data, name = ceo.download("ko")
-    assert name.endswith("-ko.pdf")
-    keep_pdf(data, "ko-report", artifacts)
-    text = pdf_text(data)
-    assert ceo.firm["name"] in text
-    for dimension in Q.dimensions:
-        assert dimension.name.ko.split()[0] in text, dimension.name.ko
+    finish_and_read_the_pdf(page, ceo, "ko", look, artifacts)
 
 
 def test_korean_ceo_with_the_keyboard_only(new_page):
@@ -141,19 +152,7 @@ def test_english_ceo_on_a_phone_switches_language_and_device(new_page, artifacts
     ceo.activate(page.locator("a.lang-switch"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.wait_for_load_state()
-    answer_sections(ceo, PAGES[HALFWAY:], look)
-    expect(page.get_by_text("No answers yet.")).to_have_count(0)
-    look(page, "check")
-    ceo.submit()
-    look(page, "results")
-    see_results(page, "en")
-    data, name = ceo.download("en")
-    assert name.endswith("-en.pdf")
-    keep_pdf(data, "en-report", artifacts)
-    text = pdf_text(data)
-    assert ceo.firm["name"] in text
-    for dimension in Q.dimensions:
-        assert dimension.name.en.split()[0] in text, dimension.name.en
+    finish_and_read_the_pdf(page, ceo, "en", look, artifacts)
 
 
 def answer_sections(ceo: BrowserCEO, page_ids: list[str], look: Auditor) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from reports.render import WORD_JOINER, build_html, first_sentence, keep_words
+from reports.render import WORD_JOINER, build_html, keep_words
 
 
 def test_keep_words_escapes_and_ties_korean_words():
@@ -28,21 +26,6 @@ def test_keep_words_leaves_english_and_long_words_alone():
     long_word = "가" * 40  # would overflow a table cell if it could not break
     assert keep_words(long_word) == long_word
     assert keep_words(None) == ""
-
-
-@pytest.mark.parametrize(
-    ("text", "first"),
-    [
-        (
-            "이번 분기에 하나를 정하세요. 범위는 좁게. 석 달 뒤 결정하세요.",
-            "이번 분기에 하나를 정하세요.",
-        ),
-        ("Pick one line. Then measure.", "Pick one line."),
-        ("No full stop at the end", "No full stop at the end"),
-    ],
-)
-def test_first_sentence(text, first):
-    assert first_sentence(text) == first
 
 
 def test_html_has_every_part_of_the_report(make_report):
