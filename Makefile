@@ -73,5 +73,5 @@ clean:
 
 # After adding strings: refresh the Korean catalogue from the code and templates, then translate.
 translations-update: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -o /tmp/assess-messages.pot assess
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k N_ -o /tmp/assess-messages.pot assess
 	$(BIN)/pybabel update -i /tmp/assess-messages.pot -d assess/translations -l ko --no-fuzzy-matching --ignore-obsolete

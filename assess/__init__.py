@@ -7,7 +7,9 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import bodies
 from .config import PROJECT_ROOT, load_config
 from .extensions import babel, csrf, db, migrate
 
@@ -21,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
+    bodies.init_app(app)  # runs first: a bad body is named as such, not as a CSRF failure
+    _trust_proxies(app)
 
     from . import i18n, models, security  # noqa: F401  (models register their tables)
 
@@ -36,6 +40,15 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     _register_commands(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client address and scheme from their
+    X-Forwarded-For/-Proto headers (so HTTPS is seen and HSTS sent). The Host header is never
+    trusted: links are built from ``PUBLIC_URL``."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _register_commands(app: Flask) -> None:

@@ -24,6 +24,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or _sqlite_url(instance_path),
         "PORT": int(os.environ.get("PORT", "5000")),
+        # Where people reach the app; links in pages, mails and PDFs are built from it, never
+        # from the request's Host header. Required outside development.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL"),
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "BABEL_DEFAULT_LOCALE": "ko",
         "LANGUAGES": ("ko", "en"),
@@ -42,7 +47,26 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
     _require_secret_key(config)
+    _public_url(config)
     return config
+
+
+def _public_url(config: dict) -> None:
+    url = (config.get("PUBLIC_URL") or "").rstrip("/")
+    if not url:
+        if config.get("TESTING") or config["ENV_NAME"] == "testing":
+            url = "http://localhost"
+        elif config["ENV_NAME"] == "development":
+            url = f"http://127.0.0.1:{config['PORT']}"
+        else:
+            raise ConfigError(
+                f"PUBLIC_URL is not set. ASSESS_ENV={config['ENV_NAME']} needs the address people "
+                "use to reach the app, e.g. PUBLIC_URL=https://assess.example.kr; links in pages "
+                "and mails are built from it."
+            )
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"PUBLIC_URL must start with http:// or https://, got {url!r}")
+    config["PUBLIC_URL"] = url
 
 
 def _require_secret_key(config: dict) -> None:

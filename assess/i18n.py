@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, current_app, g, request
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale, gettext
+
+from .scoring import AnswersError
 
 LANG_COOKIE = "lang"
 
@@ -21,6 +23,11 @@ def select_locale() -> str:
 
 def current_language() -> str:
     return str(get_locale() or "ko")
+
+
+def person_message(error: AnswersError) -> str:
+    """An input error as the person filling the form should read it, in their language."""
+    return gettext(error.template, **error.params)
 
 
 def init_app(app: Flask) -> None:

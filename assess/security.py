@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request, url_for
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -19,11 +19,17 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure:
+        if request.is_secure or app.config["PUBLIC_URL"].startswith("https://"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if g.get("firm_data"):
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link for people to keep (resume links, mails), built from ``PUBLIC_URL``:
+    a forged Host header cannot change where it points."""
+    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
 
 
 def mark_firm_data() -> None:

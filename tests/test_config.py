@@ -17,9 +17,22 @@ def test_production_with_secret_key_starts(monkeypatch, tmp_path):
     monkeypatch.setenv("ASSESS_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    monkeypatch.setenv("PUBLIC_URL", "https://assess.example.kr/")
     app = create_app()
     assert app.config["SECRET_KEY"] == "x" * 64
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PUBLIC_URL"] == "https://assess.example.kr"
+    response = app.test_client().get("/")
+    assert "max-age=" in response.headers["Strict-Transport-Security"]
+
+
+def test_production_without_public_url_refuses_to_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSESS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    with pytest.raises(ConfigError, match="PUBLIC_URL is not set"):
+        create_app()
 
 
 def test_cli_reports_missing_secret_key_without_traceback(monkeypatch):

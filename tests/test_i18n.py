@@ -23,6 +23,8 @@ def extracted_messages(tmp_path) -> set[str]:
             str(ROOT / "babel.cfg"),
             "-k",
             "_l",
+            "-k",
+            "N_",
             "-o",
             str(pot),
             str(ROOT / "assess"),

@@ -16,10 +16,12 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
+from ..i18n import person_message
 from ..questionnaire import Questionnaire
 from ..questionnaire.schema import Question
+from ..scoring.answers import MAX_NAME_CHARS, AnswersError, checked_text
 
 UNKNOWN_SUFFIX = "__unknown"
 
@@ -30,9 +32,23 @@ class RevisionForm(FlaskForm):
     revision = HiddenField()
 
 
+class FreeText:
+    """The answers document's rules for free text (not blank, no control characters, bounded
+    length) as a form error in the person's language; the stored value is the checked one."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+
+    def __call__(self, form, field) -> None:
+        try:
+            field.data = checked_text(field.name, field.data or "", self.max_chars)
+        except AnswersError as exc:
+            raise StopValidation(person_message(exc)) from None
+
+
 class ProfileForm(RevisionForm):
     name = StringField(_l("Firm name"), [InputRequired(_l("Enter the firm's name")),
-                                         Length(max=200)])  # fmt: skip
+                                         FreeText(MAX_NAME_CHARS)])  # fmt: skip
     industry = SelectField(_l("Industry (KSIC division)"),
                            [InputRequired(_l("Choose the industry"))])  # fmt: skip
     region = SelectField(_l("Region of the main plant"), [InputRequired(_l("Choose the region"))])

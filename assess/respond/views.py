@@ -9,11 +9,11 @@ from flask_wtf.csrf import CSRFError
 from reports import RenderError, dimension_chart_svg
 
 from ..extensions import db
-from ..i18n import LANG_COOKIE, current_language
+from ..i18n import LANG_COOKIE, current_language, person_message
 from ..models import Assessment
 from ..questionnaire import Questionnaire
 from ..scoring import AnswersError
-from ..security import mark_firm_data
+from ..security import mark_firm_data, public_url
 from ..services import assessments as svc
 from ..services.pdf import assessment_pdf
 from ..services.results import result_view
@@ -92,6 +92,8 @@ def page(token: str, page: str, csrf_failed: bool = False):
     if page not in page_ids(q):
         abort(404)
     if assessment.status == "submitted":
+        if request.method == "POST":
+            raise svc.AlreadySubmitted()  # another tab submitted: say so on the results
         return redirect(url_for(".results", token=token))
     if page == "profile":
         return _profile_page(assessment, q, token, csrf_failed)
@@ -125,7 +127,7 @@ def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_fai
                 "name", "industry", "region", "employees", "annual_sales_mkrw",
                 "founded_year", "ceo_age")}  # fmt: skip
             try:
-                svc.save_profile(assessment, profile, _revision(form))
+                svc.save_profile(assessment, profile, posted_revision(form))
                 db.session.commit()
                 return redirect(_next_url(q, token, "profile", action))
             except svc.RevisionConflict as exc:
@@ -133,7 +135,8 @@ def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_fai
                 form.revision.data, conflict, status = exc.current, True, 409
             except AnswersError as exc:
                 db.session.rollback()
-                getattr(form, exc.field.removeprefix("firm."), form.name).errors.append(exc.message)
+                field = getattr(form, exc.field.removeprefix("firm."), form.name)
+                field.errors = [*field.errors, person_message(exc)]
                 status = 422
         else:
             status = 422
@@ -143,15 +146,14 @@ def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_fai
         "respond/profile.html", form=form, token=token, assessment=assessment,
         progress=progress(q, "profile"), conflict=conflict, csrf_failed=csrf_failed,
         new=request.args.get("new"), previous=svc.previous_result(assessment),
-        resume_url=url_for(".resume", token=token, _external=True),
+        resume_url=public_url(".resume", token=token),
     ), status  # fmt: skip
 
 
-def _revision(form) -> int:
-    try:
-        return int(form.revision.data)
-    except (TypeError, ValueError):
-        return 0
+def posted_revision(form) -> int:
+    """The revision the page was loaded at; 0 (never current: a conflict) when malformed."""
+    raw = str(form.revision.data or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else 0
 
 
 def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_failed: bool):
@@ -169,14 +171,12 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
         action = request.form.get("action", "next")
         changes, errors = posted_answers(form, questions)
         try:
-            svc.save_answers(assessment, changes, _revision(form))
+            rejected = svc.save_answers(assessment, changes, posted_revision(form))
             db.session.commit()
+            errors.update({qid: person_message(exc) for qid, exc in rejected.items()})
         except svc.RevisionConflict as exc:
             db.session.rollback()
             form.revision.data, conflict, status = exc.current, True, 409
-        except AnswersError as exc:
-            db.session.rollback()
-            errors[exc.field.removeprefix("answers.")] = exc.message
         if not conflict:
             answers = dict(assessment.answers)
             form.revision.data = assessment.revision
@@ -208,30 +208,29 @@ def autosave(token: str, page: str):
     assessment = load(token)
     q = svc.questionnaire_of(assessment)
     if page not in page_ids(q) or page == "profile":
-        return jsonify(error="not_found", message="unknown page"), 404
+        abort(404)
     if assessment.status != "draft":
-        return jsonify(error="submitted", message=_("This assessment has been submitted.")), 409
+        raise svc.AlreadySubmitted()
     questions = q.questions_of(page)
     form = section_form(q, questions, current_language(), formdata=request.form)
     changes, errors = posted_answers(form, questions)
     # The form posts the whole page: an unticked question is one the respondent cleared.
     try:
-        svc.save_answers(assessment, changes, _revision(form))
+        rejected = svc.save_answers(assessment, changes, posted_revision(form))
         db.session.commit()
     except svc.RevisionConflict as exc:
         db.session.rollback()
         return jsonify(error="conflict", revision=exc.current, message=_(
             "These answers were changed in another window. Reload the page to see them, "
             "or press Save to keep what you see here.")), 409  # fmt: skip
-    except AnswersError as exc:
-        db.session.rollback()
-        return jsonify(error="invalid", field=exc.field, message=exc.message), 422
-    return jsonify(
-        revision=assessment.revision,
-        applicable=svc.applicable_questions(assessment),
-        errors=errors,
-        saved=True,
-    )
+    errors.update({qid: person_message(exc) for qid, exc in rejected.items()})
+    body = {"revision": assessment.revision, "applicable": svc.applicable_questions(assessment),
+            "errors": errors, "saved": not errors}  # fmt: skip
+    if errors:
+        # The other answers on the page were saved; these keep their last saved value.
+        message = _("The marked answers were not saved: correct them and they will be saved.")
+        return jsonify(error="invalid", message=message, **body), 422
+    return jsonify(body)
 
 
 @bp.get("/r/<token>/saved")
@@ -239,7 +238,7 @@ def saved(token: str):
     """The resume link, for someone who wants to continue later."""
     assessment = load(token)
     return render_template("respond/saved.html", token=token, assessment=assessment,
-                           resume_url=url_for(".resume", token=token, _external=True))  # fmt: skip
+                           resume_url=public_url(".resume", token=token))  # fmt: skip
 
 
 @bp.get("/r/<token>/check")
@@ -260,8 +259,8 @@ def _check_page(assessment: Assessment, token: str, status: int = 200, message: 
     view = result_view(q, document, data, lang)
     return render_template(
         "respond/check.html", token=token, assessment=assessment, view=view, q=q,
-        missing=missing, form=ActionForm(), message=message, profile_ok=bool(
-            assessment.profile.get("name")), progress={"step": len(page_ids(q)) + 1,
+        missing=missing, form=ActionForm(), message=message, profile_ok=svc.has_profile(
+            assessment), progress={"step": len(page_ids(q)) + 1,
             "total": len(page_ids(q)) + 1},
     ), status  # fmt: skip
 
@@ -271,8 +270,9 @@ def submit(token: str):
     """Submit once; a double click or replay lands on the same results."""
     assessment = load(token)
     if assessment.status == "draft":
-        if not assessment.profile.get("name"):
-            return redirect(url_for(".page", token=token, page="profile"))
+        if not svc.has_profile(assessment):
+            flash(_("Fill in your firm's details before you submit."), "error")
+            return redirect(url_for(".page", token=token, page="profile"), code=303)
         svc.submit(assessment)
         db.session.commit()
     return redirect(url_for(".results", token=token), code=303)
@@ -295,7 +295,7 @@ def results(token: str):
     return render_template(
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
         consent=svc.active_consent(assessment), consent_form=ConsentForm(), form=ActionForm(),
-        resume_url=url_for(".resume", token=token, _external=True),
+        resume_url=public_url(".resume", token=token),
     )  # fmt: skip
 
 
@@ -327,6 +327,18 @@ def again(token: str):
     new, new_token = svc.start_assessment(current_language(), previous=assessment)
     db.session.commit()
     return redirect(url_for(".page", token=new_token, page="profile", new=1), code=303)
+
+
+@bp.errorhandler(svc.AlreadySubmitted)
+def already_submitted(error):
+    """A save that lost the race with a submit (another tab): nothing is lost, say what happened."""
+    db.session.rollback()
+    if request.endpoint == "respond.autosave":
+        return jsonify(error="submitted", message=_(
+            "This assessment has been submitted, so changes here are no longer saved.")), 409
+    flash(_("This assessment has already been submitted (perhaps in another window), so the "
+            "last change was not saved. These are its results."), "error")  # fmt: skip
+    return redirect(url_for(".results", token=(request.view_args or {})["token"]), code=303)
 
 
 @bp.errorhandler(CSRFError)

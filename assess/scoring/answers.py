@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,29 @@ INT_FIELDS = ("employees", "founded_year", "ceo_age")
 NUMBER_FIELDS = ("employees", "annual_sales_mkrw", "founded_year", "ceo_age")
 
 
-class AnswersError(ValueError):
-    """Bad input: ``field`` is the dotted path of the offending field."""
+# Characters that change how text displays without being text: the bidirectional embeddings,
+# overrides and isolates (a name could show reversed in the PDF) and the direction marks.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
-    def __init__(self, field: str, message: str):
+
+def N_(message: str) -> str:
+    """Mark a message people may see: extracted for translation, translated by the web layer."""
+    return message
+
+
+class AnswersError(ValueError):
+    """Bad input: ``field`` is the dotted path of the offending field.
+
+    ``message`` is the detailed English text for the command line and the API; ``template`` and
+    ``params`` are the message for a person filling the form (translated by the web layer).
+    """
+
+    def __init__(self, field: str, message: str, template: str | None = None, **params: Any):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.template = template or message
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -114,10 +131,7 @@ def validate_firm(firm: Any, questionnaire: Questionnaire) -> dict[str, Any]:
     if name is not None:
         if not isinstance(name, str | int):
             raise AnswersError("firm.name", "must be text")
-        name = str(name).strip()
-        if len(name) > MAX_NAME_CHARS:
-            raise AnswersError("firm.name", f"longer than {MAX_NAME_CHARS} characters")
-        out["name"] = name
+        out["name"] = checked_text("firm.name", str(name), MAX_NAME_CHARS)
     for key, valid in (("industry", questionnaire.industries), ("region", questionnaire.regions)):
         value = firm.get(key)
         if value is not None:
@@ -140,6 +154,26 @@ def validate_firm(firm: Any, questionnaire: Questionnaire) -> dict[str, Any]:
     return out
 
 
+def checked_text(field: str, text: str, max_chars: int) -> str:
+    """Free text as stored: stripped, not blank, no control characters, at most ``max_chars``.
+
+    A name of spaces, zero-width or direction characters only is blank; control characters
+    (NUL, tab, line breaks, bidirectional overrides) are refused rather than silently removed,
+    so that what is stored is exactly what the person sees.
+    """
+    text = text.strip()
+    if not any(unicodedata.category(c)[0] not in "ZC" for c in text):
+        raise AnswersError(field, "is blank", N_("Enter the firm's name"))
+    if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text):
+        raise AnswersError(field, "contains control characters", N_(
+            "Remove the control characters (such as tabs, line breaks or direction marks) "
+            "from this text"))  # fmt: skip
+    if len(text) > max_chars:
+        raise AnswersError(field, f"longer than {max_chars} characters",
+                           N_("Use at most %(max)s characters"), max=max_chars)  # fmt: skip
+    return text
+
+
 def validate_answer(qid: str, value: Any, questionnaire: Questionnaire) -> Any:
     """One answer checked against its question; None (unanswered) passes through."""
     question = questionnaire.questions_by_id.get(qid)
@@ -151,7 +185,8 @@ def validate_answer(qid: str, value: Any, questionnaire: Questionnaire) -> Any:
     options = questionnaire.options_by_question[qid]
     if question.type == "single":
         if not isinstance(value, str) or value not in options:
-            raise AnswersError(where, f"unknown option {value!r}; one of {', '.join(options)}")
+            raise AnswersError(where, f"unknown option {value!r}; one of {', '.join(options)}",
+                               N_("Choose one of the options shown"))  # fmt: skip
         return value
     if question.type == "multiple":
         return _validate_multiple(where, value, options)
@@ -160,7 +195,9 @@ def validate_answer(qid: str, value: Any, questionnaire: Questionnaire) -> Any:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise AnswersError(where, f"must be a number (or {UNKNOWN}), got {value!r}")
     if not question.min <= value <= question.max:
-        raise AnswersError(where, f"{value} is outside {question.min:g}..{question.max:g}")
+        raise AnswersError(where, f"{value} is outside {question.min:g}..{question.max:g}",
+                           N_("Enter a number from %(min)s to %(max)s"),
+                           min=f"{question.min:g}", max=f"{question.max:g}")  # fmt: skip
     return value
 
 
@@ -171,12 +208,14 @@ def _validate_multiple(where: str, value: Any, options: dict) -> list[str]:
         raise AnswersError(where, "must be a list of option ids")
     for v in value:
         if v not in options:
-            raise AnswersError(where, f"unknown option {v!r}; one of {', '.join(options)}")
+            raise AnswersError(where, f"unknown option {v!r}; one of {', '.join(options)}",
+                               N_("Choose one of the options shown"))  # fmt: skip
     if len(set(value)) != len(value):
-        raise AnswersError(where, "an option is chosen twice")
+        raise AnswersError(where, "an option is chosen twice", N_("An option is chosen twice"))
     exclusive = [v for v in value if options[v].exclusive or options[v].unknown]
     if exclusive and len(value) > 1:
-        raise AnswersError(where, f"{exclusive[0]!r} cannot be combined with other options")
+        raise AnswersError(where, f"{exclusive[0]!r} cannot be combined with other options",
+                           N_("“None” and “Don't know” cannot be combined with other options"))
     # Keep the questionnaire's order so that equal answers compare equal.
     order = list(options)
     return sorted(value, key=order.index)

@@ -16,12 +16,15 @@ from sqlalchemy import case, func, select, update
 from ..extensions import db
 from ..models import Assessment, AssessmentResult, Consent, Firm
 from ..questionnaire import Questionnaire, get_questionnaire
-from ..scoring import AnswersDocument, result_json, score
+from ..scoring import AnswersDocument, AnswersError, result_json, score
 from ..scoring.answers import validate_answer, validate_firm
 from ..scoring.benchmark import Benchmark, PeerScores, cohort_filters, from_counts
 from ..scoring.engine import applicable_answers, facts_profile
 
 DEFAULT_QUESTIONNAIRE = "ax-readiness"
+# The revision column is a 32-bit integer on PostgreSQL; a posted revision outside this range
+# cannot be the one a page was loaded at, so it is a conflict, never a database error.
+MAX_REVISION = 2**31 - 1
 CONSENT_TEXT_VERSION = "2026-11"
 CONSENT_RECIPIENT = "support-agency"
 
@@ -92,6 +95,8 @@ def _store(assessment: Assessment, revision: int, **values: Any) -> None:
     """Write ``values`` only if nobody saved since ``revision``: one atomic compare-and-set."""
     if assessment.status != "draft":
         raise AlreadySubmitted()
+    if not 1 <= revision <= MAX_REVISION:
+        raise RevisionConflict(assessment.revision)
     result = db.session.execute(
         update(Assessment)
         .where(Assessment.id == assessment.id, Assessment.revision == revision,
@@ -116,21 +121,28 @@ def save_profile(assessment: Assessment, profile: dict[str, Any], revision: int)
     _sync_firm(assessment, profile)
 
 
-def save_answers(assessment: Assessment, changes: dict[str, Any], revision: int) -> None:
-    """Merge ``changes`` (question id → answer, None to clear) and drop answers that stop applying.
-
-    Each answer is validated against its question (AnswersError names the field).
+def save_answers(
+    assessment: Assessment, changes: dict[str, Any], revision: int
+) -> dict[str, AnswersError]:
+    """Merge the valid ``changes`` (question id → answer, None to clear) and drop answers that stop
+    applying; return the invalid ones (question id → error), whose stored answers stay as they were.
     """
     questionnaire = questionnaire_of(assessment)
     answers = dict(assessment.answers)
+    rejected: dict[str, AnswersError] = {}
     for qid, value in changes.items():
-        checked = validate_answer(qid, value, questionnaire)
+        try:
+            checked = validate_answer(qid, value, questionnaire)
+        except AnswersError as exc:
+            rejected[qid] = exc
+            continue
         if checked is None:
             answers.pop(qid, None)
         else:
             answers[qid] = checked
     answers = _prune(questionnaire, assessment.profile, answers)
     _store(assessment, revision, answers=answers)
+    return rejected
 
 
 def _prune(questionnaire: Questionnaire, profile: dict, answers: dict) -> dict:
@@ -292,9 +304,14 @@ def withdraw_consent(assessment: Assessment) -> None:
         db.session.flush()
 
 
+def has_profile(assessment: Assessment) -> bool:
+    """The firm profile has been filled (it is saved whole, so the name stands for it)."""
+    return bool(assessment.profile.get("name"))
+
+
 def first_open_page(assessment: Assessment, pages: list[tuple[str, list[str]]]) -> str:
     """The first page (id) with an applicable unanswered question; "check" when all answered."""
-    if not assessment.profile.get("name"):
+    if not has_profile(assessment):
         return "profile"
     applicable = set(applicable_questions(assessment))
     for page_id, question_ids in pages:

@@ -19,8 +19,9 @@
     });
   });
 
-  // A second click while the first submit is on its way does nothing.
-  $all("form").forEach(function (form) {
+  // A second click while the first submit is on its way does nothing. (The autosaving form
+  // orders its submit after any save in flight, below, and guards itself there.)
+  $all("form:not([data-autosave])").forEach(function (form) {
     var sent = false;
     form.addEventListener("submit", function (event) {
       if (sent) { event.preventDefault(); return; }
@@ -82,7 +83,37 @@
   var again = false;
   // After a conflict (another window or device saved this page), autosave stops: the whole page
   // is posted, so an autosave would silently undo the other answers. Reload or Save decides.
-  var conflicted = false;
+  // After the assessment was submitted (elsewhere), nothing more can be saved.
+  var stopped = false;
+  // A button pressed while an autosave is on its way: the page is posted once that save has
+  // answered, with the revision it returned, so a tab never conflicts with itself.
+  var pendingSubmit = null;
+  var submitting = false;
+
+  function showErrors(errors) {
+    $all("[data-js-error]", form).forEach(function (node) {
+      var fieldset = node.closest("fieldset");
+      node.parentNode.removeChild(node);
+      if (fieldset && !$(".error-message", fieldset)) { fieldset.classList.remove("has-error"); }
+    });
+    Object.keys(errors || {}).forEach(function (id) {
+      var fieldset = $("fieldset[data-question='" + id + "']", form);
+      if (!fieldset) { return; }
+      var node = document.createElement("span");
+      node.className = "error-message";
+      node.id = id + "-error";
+      node.setAttribute("data-js-error", "");
+      node.textContent = errors[id];
+      var old = document.getElementById(node.id);
+      if (old) { old.parentNode.removeChild(old); }
+      var hint = $(".hint", fieldset);
+      fieldset.insertBefore(node, hint ? hint.nextSibling : fieldset.firstChild);
+      fieldset.classList.add("has-error");
+      var described = (fieldset.getAttribute("aria-describedby") || "").split(" ");
+      if (described.indexOf(node.id) < 0) { described.push(node.id); }
+      fieldset.setAttribute("aria-describedby", described.join(" ").trim());
+    });
+  }
 
   function applyApplicable(ids) {
     var applicable = {};
@@ -95,7 +126,7 @@
   }
 
   function save() {
-    if (conflicted) { return; }
+    if (stopped || pendingSubmit) { return; }
     if (inFlight) { again = true; return; }
     inFlight = true;
     status.textContent = text.saving;
@@ -107,22 +138,54 @@
     }).then(function (response) {
       return response.json().then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
+      var data = result.data;
       if (result.ok) {
-        revision.value = result.data.revision;
-        applyApplicable(result.data.applicable);
+        revision.value = data.revision;
+        applyApplicable(data.applicable);
+        showErrors({});
         status.textContent = text.saved;
+      } else if (data.error === "invalid") {
+        // The other answers were saved; the marked ones keep their last saved value.
+        revision.value = data.revision;
+        applyApplicable(data.applicable);
+        showErrors(data.errors);
+        status.textContent = data.message || text.failed;
       } else {
-        if (result.data.error === "conflict") { conflicted = true; }
-        if (result.data.revision) { revision.value = result.data.revision; }
-        status.textContent = result.data.message || text.failed;
+        if (data.error === "conflict" || data.error === "submitted") { stopped = true; }
+        // After a conflict a pending button press posts the page at its old revision, so the
+        // server shows the conflict instead of silently keeping only this window's answers.
+        if (data.revision && !pendingSubmit) { revision.value = data.revision; }
+        status.textContent = data.message || text.failed;
       }
     }).catch(function () {
       status.textContent = text.failed;
     }).then(function () {
       inFlight = false;
+      if (pendingSubmit) {
+        var submitter = pendingSubmit === true ? undefined : pendingSubmit;
+        pendingSubmit = null;
+        again = false;
+        if (form.requestSubmit) { form.requestSubmit(submitter); } else { form.submit(); }
+        return;
+      }
       if (again) { again = false; save(); }
     });
   }
+
+  form.addEventListener("submit", function (event) {
+    // The page posts every answer on it, so a save still waiting to start is not needed.
+    window.clearTimeout(timer);
+    timer = null;
+    if (submitting) { event.preventDefault(); return; }
+    if (inFlight) {
+      event.preventDefault();
+      pendingSubmit = event.submitter || true;
+      status.textContent = text.saving;
+      return;
+    }
+    submitting = true;
+    window.setTimeout(function () { submitting = false; }, 8000);
+  });
 
   form.addEventListener("change", function () {
     window.clearTimeout(timer);
@@ -135,6 +198,6 @@
   });
   // Save what was typed just before the tab closes.
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && timer) { window.clearTimeout(timer); save(); }
+    if (document.visibilityState === "hidden" && timer && !submitting) { window.clearTimeout(timer); save(); }
   });
 })();

@@ -98,3 +98,55 @@ def test_a_stale_tab_does_not_silently_undo_what_another_device_saved(new_page):
     picked = worst_answer(Q, first.id)
     expect(stale.locator(f'input[name="{first.id}"][value="{picked}"]')).to_be_checked()
     expect(stale.locator(f'input[name="{third.id}"]:checked')).to_have_count(0)
+
+
+# The script sees autosave answers this long after the server stored them, as on a slow network.
+SLOW_ANSWERS = """
+(() => {
+  const fetchNow = window.fetch;
+  window.fetch = (...args) => fetchNow(...args).then(
+    (response) => new Promise((resolve) => setTimeout(() => resolve(response), 1200)));
+})();
+"""
+
+
+def test_save_and_continue_while_an_autosave_is_on_its_way_does_not_conflict(new_page):
+    """The button waits for the tab's own autosave and posts with the revision it returned:
+    only another window or device can produce a conflict."""
+    page = new_page()
+    ceo = BrowserCEO(page)
+    ceo.begin()
+    page.evaluate(SLOW_ANSWERS)
+    statuses: list[int] = []
+    page.on("response", lambda r: statuses.append(r.status) if r.request.method == "POST" else None)
+    question = next(q for q in Q.questions_of(PAGES[0]) if q.type == "single")
+    with page.expect_request(lambda r: r.url.endswith("/autosave")):
+        ceo.pick_label(question.id, question.options[0].id).click()
+    ceo.later()  # pressed while the autosave's answer is still on its way
+    assert 409 not in statuses, statuses
+    expect(page.locator(".notice-error")).to_have_count(0)
+
+
+def test_a_rejected_number_is_marked_and_never_reported_saved(new_page):
+    page = new_page()
+    ceo = BrowserCEO(page)
+    ceo.begin()
+    question = next(q for q in Q.questions if q.type == "number"
+                    and q.id not in Q.question_conditions)  # fmt: skip
+    if question.dimension != PAGES[0]:
+        page.goto(f"/r/{ceo.token}/{question.dimension}")
+    field = page.locator(f'input[name="{question.id}"]')
+    with page.expect_response(lambda r: r.url.endswith("/autosave")) as saved:
+        field.fill("-5")
+        field.blur()
+    assert saved.value.status == 422
+    status = page.locator("[data-save-status]")
+    expect(status).to_contain_text("표시된 답변은 저장되지 않았습니다")
+    expect(status).not_to_have_text(SAVED["ko"])
+    expect(page.locator(f"#{question.id}-error")).to_be_visible()
+    with page.expect_response(lambda r: r.url.endswith("/autosave")) as saved:
+        field.fill(f"{question.min:g}")
+        field.blur()
+    assert saved.value.status == 200
+    expect(status).to_have_text(SAVED["ko"])
+    expect(page.locator(f"#{question.id}-error")).to_have_count(0)
