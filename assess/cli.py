@@ -19,7 +19,7 @@ from .questionnaire import (
     version_directories,
 )
 from .scoring import AnswersError, read_document, result_text
-from .services.scoring import score_document
+from .services.documents import score_document
 
 
 def _create_app():

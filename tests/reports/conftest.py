@@ -11,8 +11,8 @@ import pytest
 
 from assess import create_app
 from assess.scoring import Benchmark, read_document
+from assess.services.documents import score_document
 from assess.services.results import result_view
-from assess.services.scoring import score_document
 from reports import format_date
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Float, ForeignKey, Integer, String
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
-timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
-score = Annotated[float, mapped_column(Float)]
+from ..extensions import db
+from .base import intpk, score, timestamp, utcnow
 
 DIMENSION_COLUMNS = ("dx_ax", "roi", "infra", "export", "succession")
 

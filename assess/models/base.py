@@ -1,0 +1,18 @@
+"""Column types shared by the models of every area."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from sqlalchemy import DateTime, Float, Integer
+from sqlalchemy.orm import mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
+score = Annotated[float, mapped_column(Float)]
