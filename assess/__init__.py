@@ -26,16 +26,20 @@ def create_app(config: dict | None = None) -> Flask:
     bodies.init_app(app)  # runs first: a bad body is named as such, not as a CSRF failure
     _trust_proxies(app)
 
-    from . import i18n, models, security  # noqa: F401  (models register their tables)
+    from . import i18n, models, permissions, security  # noqa: F401  (models register tables)
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
+    permissions.init_app(app)
 
-    from . import errors, main, respond
+    from . import admin, auth, errors, main, members, respond
 
     app.register_blueprint(main.bp)
     app.register_blueprint(respond.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(members.bp, url_prefix="/organisation")
     errors.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     _register_commands(app)

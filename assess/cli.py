@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
 
 from . import create_app
+from .accounts_cli import COMMANDS as ACCOUNT_COMMANDS
 from .questionnaire import (
     QuestionnaireError,
     UnknownQuestionnaire,
@@ -29,6 +30,8 @@ def _create_app():
 cli = FlaskGroup(create_app=_create_app, help="AX-readiness self-assessment.")
 questionnaire_cli = AppGroup("questionnaire", help="Check and export questionnaire definitions.")
 cli.add_command(questionnaire_cli)
+for _command in ACCOUNT_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -42,6 +42,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
         "WTF_CSRF_TIME_LIMIT": 3600,
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        # Accounts. argon2id cost (RFC 9106's second recommended option); tests may lower it.
+        "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
+        "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", str(64 * 1024))),
+        "LOGIN_MAX_FAILURES": int(os.environ.get("LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS",
+                                                             "30")),  # fmt: skip
+        "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
+        "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "2")),
+        "INVITATION_HOURS": int(os.environ.get("INVITATION_HOURS", "72")),
+        "MAIL_URL": os.environ.get("MAIL_URL"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "AX Readiness Check <no-reply@localhost>"),
     }
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Flask, current_app, g, request, url_for
 
 CSP = (
@@ -11,10 +13,23 @@ CSP = (
 )
 
 
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id() -> None:
+        """One id per request, in the audit log, the logs and the response; a proxy's id is kept
+        when it looks like one."""
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        ok = 8 <= len(given) <= 64 and all(c.isalnum() or c in "-_" for c in given)
+        g.request_id = given if ok else uuid.uuid4().hex
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers
+        if "request_id" in g:
+            headers[REQUEST_ID_HEADER] = g.request_id
         headers.setdefault("Content-Security-Policy", CSP)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")

@@ -173,7 +173,3 @@ def fill_from_answers(form: RevisionForm, questions: list[Question], answers: di
 
 class ConsentForm(FlaskForm):
     share = BooleanField(_l("Share my results with a public SME support agency"))
-
-
-class ActionForm(FlaskForm):
-    """A button-only form (submit, re-assess, withdraw): CSRF and nothing else."""

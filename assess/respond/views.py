@@ -9,17 +9,18 @@ from flask_wtf.csrf import CSRFError
 from reports import RenderError, dimension_chart_svg
 
 from ..extensions import db
+from ..forms import ActionForm
 from ..i18n import LANG_COOKIE, current_language, person_message
 from ..models import Assessment
+from ..permissions import PUBLIC, RESUME_LINK, access, assessment_for_link
 from ..questionnaire import Questionnaire
 from ..scoring import AnswersError
-from ..security import mark_firm_data, public_url
+from ..security import public_url
 from ..services import assessments as svc
 from ..services.pdf import assessment_pdf
 from ..services.results import result_view
 from . import bp
 from .forms import (
-    ActionForm,
     ConsentForm,
     fill_from_answers,
     posted_answers,
@@ -36,16 +37,7 @@ def page_questions(q: Questionnaire) -> list[tuple[str, list[str]]]:
     return [(d.id, [x.id for x in q.questions_of(d.id)]) for d in q.dimensions]
 
 
-def load(token: str) -> Assessment:
-    """The assessment behind a resume link.
-
-    :raise 404: for an unknown token, never saying whether it ever existed.
-    """
-    assessment = svc.find_by_token(token)
-    if assessment is None:
-        abort(404)
-    mark_firm_data()
-    return assessment
+load = assessment_for_link
 
 
 def progress(q: Questionnaire, page: str) -> dict:
@@ -54,12 +46,14 @@ def progress(q: Questionnaire, page: str) -> dict:
 
 
 @bp.get("/start")
+@access(PUBLIC)
 def start():
     """What to expect, and the button that creates a private assessment."""
     return render_template("respond/start.html", form=ActionForm())
 
 
 @bp.post("/start")
+@access(PUBLIC)
 def create():
     form = ActionForm()
     if not form.validate_on_submit():
@@ -70,6 +64,7 @@ def create():
 
 
 @bp.get("/r/<token>/")
+@access(RESUME_LINK)
 def resume(token: str):
     """Reopening the link lands on the first page with an unanswered question."""
     assessment = load(token)
@@ -85,6 +80,7 @@ def resume(token: str):
 
 
 @bp.route("/r/<token>/<page>", methods=["GET", "POST"])
+@access(RESUME_LINK)
 def page(token: str, page: str, csrf_failed: bool = False):
     """One page of the questionnaire: the firm profile or one dimension."""
     assessment = load(token)
@@ -203,6 +199,7 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
 
 
 @bp.post("/r/<token>/<page>/autosave")
+@access(RESUME_LINK)
 def autosave(token: str, page: str):
     """Save one page's answers as they change (JavaScript); JSON in, JSON out."""
     assessment = load(token)
@@ -234,6 +231,7 @@ def autosave(token: str, page: str):
 
 
 @bp.get("/r/<token>/saved")
+@access(RESUME_LINK)
 def saved(token: str):
     """The resume link, for someone who wants to continue later."""
     assessment = load(token)
@@ -242,6 +240,7 @@ def saved(token: str):
 
 
 @bp.get("/r/<token>/check")
+@access(RESUME_LINK)
 def check(token: str):
     """Check your answers, then submit."""
     assessment = load(token)
@@ -266,6 +265,7 @@ def _check_page(assessment: Assessment, token: str, status: int = 200, message: 
 
 
 @bp.post("/r/<token>/submit")
+@access(RESUME_LINK)
 def submit(token: str):
     """Submit once; a double click or replay lands on the same results."""
     assessment = load(token)
@@ -279,6 +279,7 @@ def submit(token: str):
 
 
 @bp.get("/r/<token>/results")
+@access(RESUME_LINK)
 def results(token: str):
     """Scores, chart, benchmark, priority actions and roadmap."""
     assessment = load(token)
@@ -300,6 +301,7 @@ def results(token: str):
 
 
 @bp.post("/r/<token>/consent")
+@access(RESUME_LINK)
 def consent(token: str):
     """Give (ticked box) or withdraw consent to share results with a support agency."""
     assessment = load(token)
@@ -319,6 +321,7 @@ def consent(token: str):
 
 
 @bp.post("/r/<token>/again")
+@access(RESUME_LINK)
 def again(token: str):
     """Start a new assessment of the same firm; the last result stays visible for comparison."""
     assessment = load(token)
@@ -357,6 +360,7 @@ def csrf_expired(error):
 
 
 @bp.get("/r/<token>/report-<any(ko, en):lang>.pdf")
+@access(RESUME_LINK)
 def report(token: str, lang: str):
     """The PDF report in Korean or English, rendered once per revision."""
     assessment = load(token)

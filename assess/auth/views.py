@@ -1,0 +1,162 @@
+"""Sign-in views: thin; rules live in services.accounts, access rules in permissions."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db
+from ..forms import ActionForm
+from ..permissions import PUBLIC, SIGNED_IN, access
+from ..security import mark_firm_data
+from ..services import accounts, audit, mail
+from ..services.throttle import Throttled
+from . import bp
+from .forms import ChangePasswordForm, ForgotForm, LoginForm, NewPasswordForm
+from .links import deliver_password_link
+
+PURPOSES = ("reset", "invitation")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A path on this site to go to after signing in, or None: never another site."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if target.startswith(("//", "/\\")) or any(ord(c) < 32 or c == "\\" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_for(user) -> str:
+    return url_for("admin.index") if user.site_admin else url_for("auth.account")
+
+
+def start_session(user) -> None:
+    """A fresh session for a fresh sign-in: nothing from before it survives (session fixation)."""
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    login_user(user)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access(PUBLIC)
+def login():
+    mark_firm_data()
+    form = LoginForm()
+    target = safe_next(request.args.get("next"))
+    status, error = 200, None
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data,
+                                         audit.client_address())  # fmt: skip
+        except Throttled as exc:
+            db.session.commit()
+            minutes = max(1, (exc.retry_after + 59) // 60)
+            error = _("Too many failed attempts. Try again in %(minutes)s minutes, or reset "
+                      "your password.", minutes=minutes)  # fmt: skip
+            response = render_template("auth/login.html", form=form, error=error), 429
+            return response[0], 429, {"Retry-After": str(exc.retry_after)}
+        except accounts.InvalidCredentials:
+            db.session.commit()  # the failure counts for throttling
+            error, status = _("The email or password is not right."), 401
+        else:
+            start_session(user)
+            db.session.commit()
+            return redirect(target or home_for(user), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@access(SIGNED_IN)
+def logout():
+    if ActionForm().validate_on_submit():
+        user = current_user._get_current_object()
+        accounts.end_sessions(user)
+        audit.record("logout", f"user:{user.id}", user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@access(PUBLIC)
+def forgot():
+    form = ForgotForm()
+    shown_link = None
+    production = current_app.config["ENV_NAME"] not in ("development", "testing")
+    if not mail.configured() and production:
+        return render_template("auth/forgot.html", form=None, mail_missing=True)
+    if form.validate_on_submit():
+        user = accounts.find_user(form.email.data)
+        if user is not None and user.active:
+            audit.record("password.reset_requested", f"user:{user.id}")
+            shown_link = deliver_password_link(user, "reset")
+        db.session.commit()
+        # The same answer whether or not the account exists.
+        return render_template("auth/forgot_sent.html", link=shown_link)
+    return render_template("auth/forgot.html", form=form, mail_missing=False), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.route("/password/<any(reset, invitation):purpose>/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def set_password(purpose: str, token: str):
+    """Choose a password from a reset or invitation link (single use, expiring)."""
+    mark_firm_data()
+    user = accounts.user_for_password_link(token, purpose)
+    if user is None:
+        return render_template("auth/link_invalid.html", purpose=purpose), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        accounts.set_password(user, form.password.data, how=purpose)
+        start_session(user)
+        db.session.commit()
+        flash(_("Your password is set. You are signed in."), "success")
+        return redirect(home_for(user), code=303)
+    return render_template("auth/set_password.html", form=form, user=user, purpose=purpose), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@access(SIGNED_IN)
+def account():
+    """Who I am, my organisation and role; change my password."""
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.hasher().verify(user.password_hash or "", form.current.data)
+        except (VerificationError, InvalidHashError):
+            form.current.errors = [_("The current password is not right.")]
+            status = 422
+        else:
+            accounts.set_password(user, form.password.data, how="change")
+            start_session(user)  # this session continues; every other one ends
+            db.session.commit()
+            flash(_("Your password is changed. You were signed out everywhere else."), "success")
+            return redirect(url_for("auth.account"), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template("auth/account.html", form=form, user=user), status

@@ -1,0 +1,72 @@
+"""The members page of an organisation's administrator: scoped by permissions to their own."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..admin.forms import ROLE_CHOICES
+from ..admin.views import show_link
+from ..auth.links import deliver_password_link
+from ..extensions import db
+from ..forms import ActionForm
+from ..permissions import (
+    ORG_ADMIN,
+    access,
+    members_of_my_organisation,
+    membership_in_my_organisation,
+)
+from ..services import accounts
+from . import bp
+from .forms import InviteForm
+
+KIND_ROLE = {"consultancy": "consultant", "agency": "analyst"}
+
+
+def invite_form(organisation) -> InviteForm:
+    form = InviteForm()
+    allowed = {KIND_ROLE[organisation.kind], "org_admin"}
+    form.role.choices = [choice for choice in ROLE_CHOICES if choice.value in allowed]
+    return form
+
+
+@bp.route("/members", methods=["GET", "POST"])
+@access(ORG_ADMIN)
+def index():
+    me = current_user._get_current_object()
+    organisation = me.organisation
+    form = invite_form(organisation)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.invite_member(organisation, form.email.data, form.role.data, me)
+            link = deliver_password_link(user, "invitation", inviter=me)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.email.errors.append(exc.message)
+            status = 422
+        else:
+            db.session.commit()
+            show_link(link, user.email)
+            return redirect(url_for(".index"), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template("members/index.html", form=form, organisation=organisation,
+                           members=members_of_my_organisation(),
+                           action_form=ActionForm()), status  # fmt: skip
+
+
+@bp.post("/members/<int:membership_id>/remove")
+@access(ORG_ADMIN)
+def remove(membership_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    membership = membership_in_my_organisation(membership_id)
+    if membership.user_id == current_user.id:
+        flash(_("You cannot remove yourself. Ask another administrator."), "error")
+    else:
+        accounts.remove_member(membership, current_user._get_current_object())
+        db.session.commit()
+        flash(_("The member was removed and signed out."), "success")
+    return redirect(url_for(".index"), code=303)

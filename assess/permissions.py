@@ -1,0 +1,126 @@
+"""Who may open what, in one place.
+
+Every endpoint has one access rule, checked before its view runs; an endpoint without a rule is
+refused (and the route × role test fails). Objects are loaded through the functions below, whose
+queries are scoped to what the current person may see, so another organisation's object is a 404
+by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+from .models import Assessment, Membership, User
+from .security import mark_firm_data
+
+PUBLIC = "public"  # anyone: home, start, static files, sign-in and password links
+RESUME_LINK = "resume_link"  # anyone holding a resume link; the assessment is found by it or 404
+SIGNED_IN = "signed_in"  # any active account
+ORG_ADMIN = "org_admin"  # an organisation's administrator, for that organisation only
+SITE_ADMIN = "site_admin"  # a site administrator
+RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, SITE_ADMIN)
+
+View = TypeVar("View", bound=Callable)
+
+
+def access(rule: str) -> Callable[[View], View]:
+    """Declare the access rule of a view."""
+    if rule not in RULES:
+        raise ValueError(f"unknown access rule {rule!r}")
+
+    def mark(view: View) -> View:
+        view.access_rule = rule  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def rule_of(app: Flask, endpoint: str) -> str | None:
+    if endpoint == "static":
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "access_rule", None)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None  # the sign-in page says why on its own
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        """The session's user, if the session is still current (see User.session_epoch)."""
+        user_id, _, epoch = session_id.partition(".")
+        if not (user_id.isdigit() and epoch.isdigit()):
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or user.session_epoch != int(epoch):
+            return None
+        return user
+
+    @app.before_request
+    def enforce_access_rule():
+        if request.endpoint is None:
+            return None  # no route: the 404 handler answers
+        rule = rule_of(app, request.endpoint)
+        if rule is None:
+            current_app.logger.error("endpoint %s has no access rule", request.endpoint)
+            abort(403)
+        if rule in (PUBLIC, RESUME_LINK):
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        mark_firm_data()  # signed-in pages show organisations' data: never cached
+        if rule == SITE_ADMIN and not current_user.site_admin:
+            abort(403)
+        if rule == ORG_ADMIN and current_user.role != "org_admin":
+            abort(403)
+        return None
+
+
+# Scoped loads.
+
+
+def assessment_for_link(token: str) -> Assessment:
+    """The assessment behind a resume link.
+
+    :raise 404: for an unknown token, never saying whether it ever existed.
+    """
+    from .services.assessments import find_by_token
+
+    assessment = find_by_token(token)
+    if assessment is None:
+        abort(404)
+    mark_firm_data()
+    return assessment
+
+
+def members_of_my_organisation() -> list[Membership]:
+    """The current user's organisation's memberships (an org admin's team page)."""
+    return list(db.session.scalars(
+        select(Membership).where(Membership.organisation_id == _my_organisation_id())
+        .order_by(Membership.id)))  # fmt: skip
+
+
+def membership_in_my_organisation(membership_id: int) -> Membership:
+    """:raise 404: for a membership of another organisation, or none."""
+    membership = db.session.scalar(select(Membership).where(
+        Membership.id == membership_id,
+        Membership.organisation_id == _my_organisation_id()))  # fmt: skip
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def _my_organisation_id() -> int:
+    membership = current_user.membership
+    if membership is None:
+        abort(404)
+    return membership.organisation_id

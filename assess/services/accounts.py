@@ -1,0 +1,316 @@
+"""Use cases of accounts: users, passwords, sign-in, password links, organisations, API tokens.
+
+Services flush; the caller (a view or CLI command) commits once. Every change is audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import MEMBER_ROLES, ORGANISATION_KINDS, ApiToken, Membership, Organisation, User
+from . import audit, throttle
+
+MIN_PASSWORD_CHARS = 10
+TOKEN_PREFIX = "axr_"  # noqa: S105  (a public marker, not a secret)
+PASSWORD_LINK_SALT = "password-link"  # noqa: S105  (a namespace, not a secret)
+
+
+class AccountError(ValueError):
+    """A request that cannot be done as asked; ``field`` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class InvalidCredentials(Exception):
+    """Wrong email or password (never saying which)."""
+
+
+def hasher() -> PasswordHasher:
+    """argon2id with the configured cost (tests use a cheaper one)."""
+    config = current_app.config
+    return PasswordHasher(time_cost=config["ARGON2_TIME_COST"],
+                          memory_cost=config["ARGON2_MEMORY_KIB"], parallelism=1)  # fmt: skip
+
+
+def normal_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
+        raise AccountError("email", f"{email!r} is not an email address")
+    return email
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError("password", f"use at least {MIN_PASSWORD_CHARS} characters")
+    if len(password) > 1000:
+        raise AccountError("password", "use at most 1000 characters")
+
+
+def find_user(email: str) -> User | None:
+    try:
+        email = normal_email(email)
+    except AccountError:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def find_organisation(name: str) -> Organisation | None:
+    return db.session.scalar(select(Organisation).where(Organisation.name == name.strip()))
+
+
+def create_organisation(name: str, kind: str, actor: User | None = None) -> Organisation:
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise AccountError("name", "give a name of 1 to 200 characters")
+    if kind not in ORGANISATION_KINDS:
+        raise AccountError("kind", f"kind must be one of {', '.join(ORGANISATION_KINDS)}")
+    if find_organisation(name):
+        raise AccountError("name", f"an organisation named {name!r} exists already")
+    organisation = Organisation(name=name, kind=kind)
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record("organisation.create", f"organisation:{organisation.id}", actor, kind=kind)
+    return organisation
+
+
+def role_for(organisation: Organisation, role: str) -> str:
+    """The membership role, checked against the organisation's kind."""
+    if role not in MEMBER_ROLES:
+        raise AccountError("role", f"role must be one of {', '.join(MEMBER_ROLES)}")
+    if role == "consultant" and organisation.kind != "consultancy":
+        raise AccountError("role", "consultants belong to a consultancy")
+    if role == "analyst" and organisation.kind != "agency":
+        raise AccountError("role", "analysts belong to an agency")
+    return role
+
+
+def create_user(
+    email: str,
+    password: str | None = None,
+    *,
+    organisation: Organisation | None = None,
+    role: str | None = None,
+    site_admin: bool = False,
+    actor: User | None = None,
+) -> User:
+    """A new account; without a password it can only be used after setting one from a link."""
+    email = normal_email(email)
+    if find_user(email):
+        raise AccountError("email", f"an account for {email} exists already")
+    if organisation is None and role:
+        raise AccountError("org", "a role needs an organisation")
+    if organisation is not None and not role:
+        raise AccountError("role", "give the member's role")
+    user = User(email=email, site_admin=site_admin)
+    if password is not None:
+        check_password_rules(password)
+        user.password_hash = hasher().hash(password)
+    db.session.add(user)
+    db.session.flush()
+    if organisation is not None:
+        db.session.add(Membership(user=user, organisation=organisation,
+                                  role=role_for(organisation, role)))  # fmt: skip
+        db.session.flush()
+    audit.record("user.create", f"user:{user.id}", actor, email=email, role=role,
+                 organisation=organisation.name if organisation else None,
+                 site_admin=site_admin)  # fmt: skip
+    return user
+
+
+# A real hash to verify against when the email is unknown: the same work, the same time.
+_DUMMY_HASHES: dict[tuple[int, int], str] = {}
+
+
+def _dummy_hash() -> str:
+    h = hasher()
+    key = (h.time_cost, h.memory_cost)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = h.hash(secrets.token_hex(16))
+    return _DUMMY_HASHES[key]
+
+
+def authenticate(email: str, password: str, address: str) -> User:
+    """The user with this email and password.
+
+    :raise throttle.Throttled: after too many failures for the account or the address.
+    :raise InvalidCredentials: for a wrong password, an unknown email or a disabled account,
+        after the same amount of work in each case.
+    """
+    throttle.check(email, address)
+    user = find_user(email)
+    h = hasher()
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
+    try:
+        h.verify(stored, password)
+        ok = user is not None and user.password_hash is not None and user.active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        throttle.failed(email, address)
+        audit.record("login.failed", f"user:{user.id}" if user else "", None,
+                     email=(email or "").strip().lower()[:254])  # fmt: skip
+        raise InvalidCredentials()
+    if h.check_needs_rehash(user.password_hash):
+        user.password_hash = h.hash(password)
+    throttle.succeeded(email)
+    user.last_login_at = datetime.now(UTC)
+    audit.record("login", f"user:{user.id}", user)
+    db.session.flush()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session cookie issued to ``user`` so far stops working."""
+    user.session_epoch += 1
+    db.session.flush()
+
+
+def set_password(user: User, password: str, actor: User | None = None, *, how: str) -> None:
+    """A new password (``how``: change, reset or invitation); ends every earlier session."""
+    check_password_rules(password)
+    user.password_hash = hasher().hash(password)
+    end_sessions(user)
+    audit.record(f"password.{how}", f"user:{user.id}", actor or user)
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    user.active = active
+    end_sessions(user)
+    audit.record("user.enable" if active else "user.disable", f"user:{user.id}", actor)
+
+
+# Password links (reset and invitation) are signed, expiring, and single-use: they are bound to
+# the password hash at issue, so setting a password (with this link or otherwise) voids them.
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=PASSWORD_LINK_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256((user.password_hash or "none").encode()).hexdigest()[:16]
+
+
+def password_link_token(user: User, purpose: str) -> str:
+    return _serializer().dumps({"u": user.id, "f": _fingerprint(user), "p": purpose})
+
+
+def user_for_password_link(token: str, purpose: str) -> User | None:
+    """The user a reset or invitation link is for, or None when it is forged, expired or used."""
+    hours = current_app.config[
+        "INVITATION_HOURS" if purpose == "invitation" else "PASSWORD_RESET_HOURS"
+    ]
+    try:
+        data = _serializer().loads(token, max_age=hours * 3600)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(data, dict) or data.get("p") != purpose:
+        return None
+    user = db.session.get(User, data.get("u")) if isinstance(data.get("u"), int) else None
+    if user is None or not user.active or data.get("f") != _fingerprint(user):
+        return None
+    return user
+
+
+def invite_member(organisation: Organisation, email: str, role: str, actor: User) -> User:
+    """Add a member without a password; the caller sends them an invitation link."""
+    user = find_user(email)
+    if user is not None:
+        if user.membership is not None:
+            raise AccountError("email", f"{user.email} is a member of an organisation already")
+        db.session.add(Membership(user=user, organisation=organisation,
+                                  role=role_for(organisation, role)))  # fmt: skip
+        db.session.flush()
+    else:
+        user = create_user(email, organisation=organisation, role=role, actor=actor)
+    audit.record("membership.invite", f"user:{user.id}", actor, organisation=organisation.name,
+                 role=role)  # fmt: skip
+    return user
+
+
+def remove_member(membership: Membership, actor: User) -> None:
+    user = membership.user
+    audit.record("membership.remove", f"user:{user.id}", actor,
+                 organisation=membership.organisation.name, role=membership.role)  # fmt: skip
+    db.session.delete(membership)
+    end_sessions(user)
+    for token in user.tokens:  # a token is scoped to the organisation it was made in
+        if token.revoked_at is None:
+            token.revoked_at = datetime.now(UTC)
+    db.session.flush()
+
+
+def change_role(membership: Membership, role: str, actor: User) -> None:
+    old = membership.role
+    membership.role = role_for(membership.organisation, role)
+    end_sessions(membership.user)
+    audit.record("membership.role", f"user:{membership.user_id}", actor, old=old, new=role)
+    db.session.flush()
+
+
+def org_admin_count(organisation: Organisation) -> int:
+    return db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.organisation_id == organisation.id, Membership.role == "org_admin"))  # fmt: skip
+
+
+# API tokens: "axr_" + 40 random characters; the first 12 characters are its public prefix.
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(user: User, days: int, actor: User | None = None) -> tuple[ApiToken, str]:
+    """A new token for ``user``, valid ``days`` days; the plain token is returned only here."""
+    if not 1 <= days <= 366:
+        raise AccountError("days", "a token lives 1 to 366 days")
+    if not user.active:
+        raise AccountError("email", f"{user.email} is disabled")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(30)
+    token = ApiToken(user=user, prefix=plain[:12], token_hash=token_hash(plain),
+                     expires_at=datetime.now(UTC) + timedelta(days=days))  # fmt: skip
+    db.session.add(token)
+    db.session.flush()
+    audit.record("token.create", f"token:{token.prefix}", actor or user, user=user.email,
+                 days=days)  # fmt: skip
+    return token, plain
+
+
+def find_token(prefix: str) -> ApiToken | None:
+    return db.session.scalar(select(ApiToken).where(ApiToken.prefix == prefix.strip()))
+
+
+def revoke_token(token: ApiToken, actor: User | None = None) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = datetime.now(UTC)
+        audit.record("token.revoke", f"token:{token.prefix}", actor, user=token.user.email)
+        db.session.flush()
+
+
+def user_for_api_token(plain: str) -> User | None:
+    """The active user behind a bearer token that is neither revoked nor expired."""
+    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 100:
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(plain)))
+    if token is None or token.revoked_at is not None:
+        return None
+    expires = token.expires_at
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    if expires <= datetime.now(UTC) or not token.user.active:
+        return None
+    token.last_used_at = datetime.now(UTC)
+    return token.user

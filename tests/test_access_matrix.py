@@ -1,0 +1,151 @@
+"""Every route × every kind of visitor → the one right status.
+
+Generated from ``app.url_map``: a route added without an entry here (and without an access rule in
+assess/permissions.py) fails this test. POST-only routes are sent with CSRF protection off, so that
+the access rule, not the token, decides.
+"""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import Rule
+
+from assess import create_app
+from assess.extensions import db
+from assess.permissions import rule_of
+from assess.services import accounts
+from assess.services import assessments as respond
+from tests.conftest import empty_tables
+
+PASSWORD = "matrix-password-1"
+ROLES = ["anonymous", "resume_holder", "consultant_a", "consultant_b", "analyst", "org_admin",
+         "site_admin"]  # fmt: skip
+SIGNED_IN = ROLES[2:]
+
+# Shorthands: what each visitor gets from a route open to all, to signed-in people, to admins.
+ALL = dict.fromkeys(ROLES, 200)
+LINK_ONLY = {role: 404 for role in ROLES}  # a resume-link route, with the holder's entry added
+SIGNED = {"anonymous": 302, "resume_holder": 302, **dict.fromkeys(SIGNED_IN, 200)}
+ADMIN = {"anonymous": 302, "resume_holder": 302, **dict.fromkeys(SIGNED_IN, 403),
+         "site_admin": 200}  # fmt: skip
+ORG_ADMIN = {"anonymous": 302, "resume_holder": 302, **dict.fromkeys(SIGNED_IN, 403),
+             "org_admin": 200}  # fmt: skip
+
+# endpoint → (method, URL values, expected status per visitor)
+MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
+    "static": ("GET", {"filename": "app.css"}, ALL),
+    "main.home": ("GET", {}, ALL),
+    "respond.start": ("GET", {}, ALL),
+    "respond.create": ("POST", {}, dict.fromkeys(ROLES, 302)),
+    "respond.resume": ("GET", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 302}),
+    "respond.page": ("GET", {"token": "$token", "page": "profile"},
+                     {**LINK_ONLY, "resume_holder": 200}),
+    "respond.autosave": ("POST", {"token": "$token", "page": "dx_ax"},
+                         {**LINK_ONLY, "resume_holder": 409}),  # no revision posted: stale
+    "respond.saved": ("GET", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 200}),
+    "respond.check": ("GET", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 200}),
+    "respond.submit": ("POST", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 303}),
+    "respond.results": ("GET", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 302}),
+    "respond.consent": ("POST", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 400}),
+    "respond.again": ("POST", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 400}),
+    "respond.report": ("GET", {"token": "$token", "lang": "ko"},
+                       {**LINK_ONLY, "resume_holder": 302}),
+    "auth.login": ("GET", {}, ALL),
+    "auth.forgot": ("GET", {}, ALL),
+    "auth.set_password": ("GET", {"purpose": "reset", "token": "forged"},
+                          dict.fromkeys(ROLES, 404)),
+    "auth.account": ("GET", {}, SIGNED),
+    "auth.logout": ("POST", {}, {"anonymous": 302, "resume_holder": 302,
+                                 **dict.fromkeys(SIGNED_IN, 303)}),
+    "admin.index": ("GET", {}, ADMIN),
+    "admin.users": ("GET", {}, ADMIN),
+    "admin.organisations": ("GET", {}, ADMIN),
+    "admin.tokens": ("GET", {}, ADMIN),
+    "admin.audit_log": ("GET", {}, ADMIN),
+    "admin.user_active": ("POST", {"user_id": "$analyst_id", "change": "enable"},
+                          {**ADMIN, "site_admin": 303}),
+    "admin.user_reset": ("POST", {"user_id": "$analyst_id"}, {**ADMIN, "site_admin": 303}),
+    "admin.membership_role": ("POST", {"membership_id": "$membership_b"},
+                              {**ADMIN, "site_admin": 303}),
+    "admin.membership_remove": ("POST", {"membership_id": "$missing"},
+                                {**ADMIN, "site_admin": 404}),
+    "admin.token_revoke": ("POST", {"token_id": "$missing"}, {**ADMIN, "site_admin": 404}),
+    "members.index": ("GET", {}, ORG_ADMIN),
+    # Another organisation's member: not found, by construction of the scoped query.
+    "members.remove": ("POST", {"membership_id": "$membership_b"}, {**ORG_ADMIN, "org_admin": 404}),
+}
+
+
+@pytest.fixture
+def world(database_url, tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "PDF_CACHE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False,
+                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8})  # fmt: skip
+    with app.app_context():
+        a = accounts.create_organisation("Consultancy A", "consultancy")
+        b = accounts.create_organisation("Consultancy B", "consultancy")
+        agency = accounts.create_organisation("Agency C", "agency")
+        users = {
+            "consultant_a": accounts.create_user("a@example.org", PASSWORD, organisation=a,
+                                                 role="consultant"),
+            "consultant_b": accounts.create_user("b@example.org", PASSWORD, organisation=b,
+                                                 role="consultant"),
+            "analyst": accounts.create_user("c@example.org", PASSWORD, organisation=agency,
+                                            role="analyst"),
+            "org_admin": accounts.create_user("admin-a@example.org", PASSWORD, organisation=a,
+                                              role="org_admin"),
+            "site_admin": accounts.create_user("root@example.org", PASSWORD, site_admin=True),
+        }  # fmt: skip
+        _, token = respond.start_assessment("ko")
+        values = {"$token": token, "$analyst_id": users["analyst"].id,
+                  "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999}
+        emails = {role: user.email for role, user in users.items()}
+        db.session.commit()
+    yield app, values, emails
+    empty_tables(app)
+
+
+def visitor(app, role: str, emails: dict):
+    client = app.test_client()
+    if role in emails:
+        response = client.post("/login", data={"email": emails[role], "password": PASSWORD})
+        assert response.status_code == 303, (role, response.status_code)
+    return client
+
+
+def rules(app) -> list[Rule]:
+    return sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint)
+
+
+def test_every_route_has_an_access_rule_and_a_matrix_entry(world):
+    app, _, _ = world
+    endpoints = {rule.endpoint for rule in rules(app)}
+    assert sorted(e for e in endpoints if rule_of(app, e) is None) == []
+    assert sorted(endpoints - set(MATRIX)) == [], "add the new route to MATRIX"
+    assert sorted(set(MATRIX) - endpoints) == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_route_by_role(world, role):
+    app, values, emails = world
+    client = visitor(app, role, emails)
+    wrong = []
+    for endpoint, (method, args, expected) in MATRIX.items():
+        if role != "resume_holder" and args.get("token") == "$token":
+            args = {**args, "token": "not-this-link-" + "x" * 20}
+        url_args = {k: values.get(v, v) if isinstance(v, str) else v for k, v in args.items()}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, **url_args)
+        if endpoint == "auth.logout":
+            continue  # signs the visitor out: checked last, below
+        response = client.open(url, method=method)
+        response.close()  # static files are streamed from an open file
+        if response.status_code != expected[role]:
+            wrong.append((endpoint, method, url, response.status_code, expected[role]))
+    method, _, expected = MATRIX["auth.logout"]
+    response = client.open("/logout", method=method)
+    if response.status_code != expected[role]:
+        wrong.append(("auth.logout", method, "/logout", response.status_code, expected[role]))
+    assert wrong == []
