@@ -350,6 +350,8 @@ def csrf_expired(error):
     args = request.view_args or {}
     message = _("Your session expired, so nothing on this page was saved yet. "
                 "Check your answers below and press the button again to save them.")  # fmt: skip
+    if "token" in args and svc.find_by_token(args["token"]) is None:
+        return render_template("errors/404.html"), 404  # an unknown link, whatever was posted
     if request.endpoint == "respond.autosave":
         return jsonify(error="csrf", message=message), 400
     if request.endpoint == "respond.page":

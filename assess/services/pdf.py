@@ -20,11 +20,14 @@ from .results import result_view
 
 
 def report_view(assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None) -> dict:
-    """The plain dict the PDF renderer takes, for a stored assessment."""
+    """The plain dict the PDF renderer takes, for a stored assessment (dated as `assess report`
+    dates its PDF: the reader's way of writing the date)."""
+    from reports import format_date
+
     questionnaire, document, data = svc.result_of(assessment)
     view = result_view(
         questionnaire, document, data, lang,
-        date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
+        date=format_date(assessment.submitted_at.date(), lang) if assessment.submitted_at else "",
         benchmark=svc.benchmark_of(assessment, data) if assessment.status == "submitted" else None,
         previous=svc.previous_result(assessment), issuer=issuer,
     )  # fmt: skip
