@@ -8,7 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import Condition, Predicate, compile_condition
-from .schema import Dimension, Level, Option, PeerCase, Profile, Question, Rule, Source, Text
+from .schema import (
+    Dimension,
+    Erratum,
+    Level,
+    Option,
+    PeerCase,
+    Profile,
+    Question,
+    Rule,
+    Source,
+    Text,
+)  # fmt: skip
 
 PROFILE_FIELDS = (
     "name", "industry", "employees", "annual_sales_mkrw", "region", "founded_year", "ceo_age",
@@ -30,6 +41,7 @@ class Questionnaire:
     question_conditions: dict[str, Condition] = field(repr=False)
     rule_conditions: dict[str, Condition] = field(repr=False)
     directory: Path | None = None
+    errata: tuple[Erratum, ...] = ()
 
     @cached_property
     def questions_by_id(self) -> dict[str, Question]:
@@ -117,4 +129,5 @@ class Questionnaire:
             "cases": dump(self.cases),
             "levels": dump(self.levels),
             "profile": self.profile.model_dump(exclude_none=True),
+            "errata": dump(self.errata),
         }

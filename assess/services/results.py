@@ -43,7 +43,7 @@ def source_view(source: Source, lang: str) -> dict[str, Any]:
         "id": source.id, "kind": source.kind, "file": source.file,
         "speaker": text(source.speaker), "role": text(source.role),
         "organisation": text(source.organisation), "event": text(source.event),
-        "statement": source.statement.get(lang), "citation": citation,
+        "law": text(source.law), "statement": source.statement.get(lang), "citation": citation,
     }  # fmt: skip
 
 

@@ -17,9 +17,10 @@ V1 = load_questionnaire(Path(__file__).resolve().parents[2] / "questionnaires/ax
 
 
 def _findings(rows: list) -> list:
-    # Order within one priority is presentation (now by gain); which rules fire, with what
-    # priority, horizon, sources and cases, and the order of priorities, is scoring.
-    return sorted((tuple(r[:4]) + (tuple(r[4]), tuple(r[5])) for r in rows),
+    # Order within one priority is presentation (now by gain), and the sources a finding cites
+    # are text that errata may correct; which rules fire, with what priority, horizon and peer
+    # cases, and the order of priorities, is scoring.
+    return sorted((tuple(r[:4]) + (tuple(r[5]),) for r in rows),
                   key=lambda r: (PRIORITY_ORDER[r[2]], r[0]))  # fmt: skip
 
 
