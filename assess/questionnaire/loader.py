@@ -143,6 +143,13 @@ class _CrossCheck:
                 )
             )  # fmt: skip
         }
+        dimension_conditions = {
+            d.id: c
+            for i, d in enumerate(header.dimensions)
+            if d.not_pursued is not None
+            and (c := self.condition("questionnaire.yaml", ("dimensions", i, "not_pursued"),
+                                     d.not_pursued, before=len(questions)))
+        }  # fmt: skip
         rule_conditions = {
             r.id: c
             for i, r in enumerate(rules)
@@ -167,6 +174,7 @@ class _CrossCheck:
             questions=tuple(questions), rules=tuple(rules), sources=tuple(sources),
             cases=tuple(cases), profile=profile, question_conditions=question_conditions,
             rule_conditions=rule_conditions, directory=directory, errata=tuple(errata),
+            dimension_conditions=dimension_conditions,
         )  # fmt: skip
 
     def check_errata(self, errata, header, questions, rules, sources, cases) -> None:

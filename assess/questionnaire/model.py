@@ -42,6 +42,7 @@ class Questionnaire:
     rule_conditions: dict[str, Condition] = field(repr=False)
     directory: Path | None = None
     errata: tuple[Erratum, ...] = ()
+    dimension_conditions: dict[str, Condition] = field(default_factory=dict, repr=False)
 
     @cached_property
     def questions_by_id(self) -> dict[str, Question]:
@@ -90,6 +91,11 @@ class Questionnaire:
     def rule_predicates(self) -> dict[str, Predicate]:
         """Compiled rule conditions, by rule id."""
         return {k: compile_condition(c) for k, c in self.rule_conditions.items()}
+
+    @cached_property
+    def not_pursued_predicates(self) -> dict[str, Predicate]:
+        """When a dimension is not pursued (version 2 on), by dimension id."""
+        return {k: compile_condition(c) for k, c in self.dimension_conditions.items()}
 
     @cached_property
     def option_scores(self) -> dict[str, dict[str, tuple[float, bool]]]:

@@ -47,6 +47,9 @@ class Dimension(Strict):
     name: Text
     description: Text
     weight: float = Field(gt=0, le=10)
+    # From version 2: when this condition holds the firm does not pursue the dimension (export
+    # with no plans): no score, left out of the overall index, not a failure.
+    not_pursued: dict[str, Any] | None = None
 
 
 class Level(Strict):
