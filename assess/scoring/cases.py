@@ -41,7 +41,7 @@ def relevant_cases(
         same_industry = case.industry is not None and case.industry == firm.get("industry")
         same_size = band is not None and questionnaire.size_band_for(case.employees_max) == band
         dims = [d for d in weakest if d in shows[case.id]]
-        relevance = 3 * same_industry + 2 * same_size + (3 if weakest[:1] == dims[:1] and dims
+        relevance = 4 * same_industry + 2 * same_size + (3 if weakest[:1] == dims[:1] and dims
                                                          else 1 if dims else 0)  # fmt: skip
         ranked.append((-relevance, index, case, same_industry, same_size, dims))
     ranked.sort(key=lambda t: t[:2])

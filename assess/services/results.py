@@ -186,8 +186,8 @@ def previous_view(previous: dict | None, data: dict, lang: str) -> dict | None:
     """The last assessment's date and index, and a note when it used another version."""
     if not previous:
         return None
-    before = previous["questionnaire"]["version"]
     now = data["questionnaire"]["version"]
+    before = previous.get("questionnaire", {}).get("version", now)
     return {
         "date": previous.get("date"),
         "overall": previous["overall"]["score"],
