@@ -86,6 +86,25 @@ def questionnaire_export(qid: str, version: int | None) -> None:
     click.echo(json.dumps(q.export(), ensure_ascii=False, indent=2))
 
 
+@questionnaire_cli.command("diff")
+@click.argument("old", type=int)
+@click.argument("new", type=int)
+@click.option("--id", "qid", default="ax-readiness", show_default=True)
+def questionnaire_diff(old: int, new: int, qid: str) -> None:
+    """What changed from version OLD to version NEW (+ added, - removed, ~ changed fields)."""
+    from .questionnaire.diff import diff
+
+    root = current_app.config["QUESTIONNAIRE_DIR"]
+    try:
+        a, b = get_questionnaire(root, qid, old), get_questionnaire(root, qid, new)
+    except UnknownQuestionnaire as exc:
+        fail(str(exc), 2)
+    lines = diff(a, b)
+    click.echo(f"{qid} v{old} -> v{new}: {len(lines)} changes")
+    for line in lines:
+        click.echo(line)
+
+
 @cli.command("score")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json")

@@ -17,11 +17,16 @@ LABEL_W = 165  # room for the dimension names, right-aligned
 BAR_X0, BAR_X1 = LABEL_W + 10, WIDTH - 50
 ROW_H, BAR_H, TOP = 28, 16, 4
 NOT_SCORED = {"ko": "해당 없음", "en": "n/a"}
+NOT_PURSUED = {"ko": "추진하지 않음", "en": "not pursued"}
 PREVIOUS_LABEL = {"ko": "지난 진단", "en": "last assessment"}
 
 
 def _x(score: float) -> float:
     return BAR_X0 + (BAR_X1 - BAR_X0) * max(0.0, min(100.0, score)) / 100.0
+
+
+def _missing(dim: dict, lang: str) -> str:
+    return (NOT_PURSUED if dim.get("status") == "not_pursued" else NOT_SCORED)[lang]
 
 
 def _fmt(value: float) -> str:
@@ -42,7 +47,7 @@ def dimension_chart_svg(
     height = bottom + (44 if has_previous else 24)
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     summary = "; ".join(
-        f"{d['name']}: {NOT_SCORED[lang] if d.get('score') is None else round(d['score'])}"
+        f"{d['name']}: {_missing(d, lang) if d.get('score') is None else round(d['score'])}"
         for d in dimensions
     )
     parts = [
@@ -89,7 +94,7 @@ def _bar(y: int, dim: dict, lang: str) -> list[str]:
     if score is None:
         out.append(
             f'<text x="{BAR_X0 + 6}" y="{mid:.1f}" fill="{MUTED}" font-size="12">'
-            f"{NOT_SCORED[lang]}</text>"
+            f"{_missing(dim, lang)}</text>"
         )
     else:
         width = max(_x(score) - BAR_X0, 1.5)

@@ -54,6 +54,19 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_of": "우선순위 {priority}",
         "horizon": "시기",
         "not_scored": "해당 문항 없음",
+        "not_pursued": "추진하지 않음",
+        "not_pursued_note": (
+            "‘추진하지 않음’은 수출 계획이 없다는 뜻입니다. 이 영역은 점수를 매기지 않고 종합 "
+            "지수에서 빠지며, 감점 요인이 아닙니다."
+        ),
+        "gain": "+{gain}점",
+        "gain_column": "지수 효과",
+        "peer_cases": "참고할 동종 기업 사례",
+        "peer_cases_intro": "업종, 규모, 그리고 귀사에서 가장 점수가 낮은 영역을 기준으로 고른 사례입니다.",
+        "version_note": (
+            "지난 진단은 설문 v{before}, 이번 진단은 v{now}로 했습니다. 문항과 배점이 바뀌었으므로 "
+            "영역별 변화는 참고로만 보세요."
+        ),
         "dimension_results": "영역별 진단 결과",
         "what_level_means": "이 수준의 의미",
         "about_dimension": "이 영역에서 보는 것",
@@ -63,6 +76,7 @@ LABELS: dict[str, dict[str, str]] = {
         "source": "근거",
         "sources_short": "근거",
         "practice": "일반적인 실무 원칙 (포럼 발언 아님)",
+        "law": "법령 일반 안내 (구체적인 적용은 전문가와 확인)",
         "article": "기사 파일",
         "peer_case": "동종 기업 사례",
         "lesson": "시사점",
@@ -86,8 +100,9 @@ LABELS: dict[str, dict[str, str]] = {
             "‘모름’이 아닌 실제 답을 한 문항의 비율입니다."
         ),
         "method_overall": (
-            "종합 지수는 다섯 영역 점수를 영역 가중치로 평균한 값이며, "
-            "수준은 아래 구간으로 정합니다."
+            "종합 지수는 점수가 있는 영역의 점수를 영역 가중치로 평균한 값이며(‘추진하지 않음’ 영역은 "
+            "빠집니다), 수준은 아래 구간으로 정합니다. 각 권고 옆의 점수는 그 규칙이 더 이상 해당하지 "
+            "않게 되는 가장 작은 답변 개선을 했을 때 종합 지수가 오르는 폭입니다."
         ),
         "method_benchmark": (
             "동종 기업 비교는 최소 {k}개 기업이 모인 가장 좁은 집단 안에서의 백분위입니다. "
@@ -153,6 +168,19 @@ LABELS: dict[str, dict[str, str]] = {
         "priority_of": "{priority} priority",
         "horizon": "When",
         "not_scored": "No applicable questions",
+        "not_pursued": "Not pursued",
+        "not_pursued_note": (
+            "“Not pursued” means the firm has no export plans: the dimension is not "
+            "scored and is left out of the overall index. It is not counted against the firm."
+        ),
+        "gain": "+{gain} points",
+        "gain_column": "Worth",
+        "peer_cases": "Peer cases for this firm",
+        "peer_cases_intro": "Chosen by industry, size and the firm's lowest-scoring dimension.",
+        "version_note": (
+            "The last assessment used questionnaire v{before}, this one v{now}. Questions and "
+            "scoring changed, so read the change per dimension as indicative only."
+        ),
         "dimension_results": "Results by dimension",
         "what_level_means": "What this level means",
         "about_dimension": "What this dimension covers",
@@ -162,6 +190,7 @@ LABELS: dict[str, dict[str, str]] = {
         "source": "Source",
         "sources_short": "Sources",
         "practice": "General good practice (not a forum statement)",
+        "law": "Statute, general information (confirm how it applies with an adviser)",
         "article": "article file",
         "peer_case": "Peer case",
         "lesson": "Lesson",
@@ -186,8 +215,10 @@ LABELS: dict[str, dict[str, str]] = {
             "\u201cdon't know\u201d."
         ),
         "method_overall": (
-            "The overall index is the weighted mean of the five dimension scores; the level "
-            "follows from the bands below."
+            "The overall index is the weighted mean of the scored dimensions (a dimension that is "
+            "not pursued is left out); the level follows from the bands below. The points beside "
+            "each recommendation are what the index would gain from the smallest improvement of "
+            "answers after which the rule no longer applies."
         ),
         "method_benchmark": (
             "The peer benchmark is a percentile within the narrowest cohort of at least {k} firms: "

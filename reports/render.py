@@ -117,7 +117,11 @@ class PdfRenderer:
 
     def html_to_pdf(self, html: str) -> bytes:
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
-        return document.write_pdf(stylesheets=[self.stylesheet], font_config=self.font_config)
+        # PDF/UA-1: tagged structure for screen readers, with the document's language and title
+        # (from <html lang> and <title>); the outline comes from the headings (report.css).
+        return document.write_pdf(
+            stylesheets=[self.stylesheet], font_config=self.font_config, pdf_variant="pdf/ua-1"
+        )
 
     def render(self, report: dict[str, Any]) -> bytes:
         return self.html_to_pdf(build_html(report))

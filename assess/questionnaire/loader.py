@@ -11,6 +11,7 @@ from . import conditions as cond
 from .model import Questionnaire
 from .schema import (
     CasesFile,
+    ErrataFile,
     Header,
     Option,
     Profile,
@@ -30,6 +31,8 @@ FILES: dict[str, type[BaseModel]] = {
     "sources.yaml": SourcesFile,
     "cases.yaml": CasesFile,
 }
+# Files a version may have; errata.yaml lists corrections of text made after publication.
+OPTIONAL_FILES: dict[str, type[BaseModel]] = {"errata.yaml": ErrataFile}
 PROFILE_SUBJECTS = ("industry", "employees", "annual_sales_mkrw", "region", "founded_year",
                     "ceo_age", "size_band")  # fmt: skip
 
@@ -67,10 +70,11 @@ def load_questionnaire(directory: Path, articles: Path | None = None) -> Questio
     errors: list[str] = []
     files: dict[str, SourceFile] = {}
     parsed: dict[str, Any] = {}
-    for name, schema in FILES.items():
+    for name, schema in {**FILES, **OPTIONAL_FILES}.items():
         path = directory / name
         if not path.exists():
-            errors.append(f"{path}:1: file is missing")
+            if name not in OPTIONAL_FILES:
+                errors.append(f"{path}:1: file is missing")
             continue
         source = files[name] = read_yaml(path)
         errors.extend(source.errors)
@@ -139,6 +143,13 @@ class _CrossCheck:
                 )
             )  # fmt: skip
         }
+        dimension_conditions = {
+            d.id: c
+            for i, d in enumerate(header.dimensions)
+            if d.not_pursued is not None
+            and (c := self.condition("questionnaire.yaml", ("dimensions", i, "not_pursued"),
+                                     d.not_pursued, before=len(questions)))
+        }  # fmt: skip
         rule_conditions = {
             r.id: c
             for i, r in enumerate(rules)
@@ -155,13 +166,33 @@ class _CrossCheck:
             if source.file and not (self.articles / source.file).is_file():
                 self.fail("sources.yaml", ("sources", i, "file"),
                           f"article {source.file!r} is not in {self.articles}")  # fmt: skip
+        errata = self.parsed.get("errata.yaml", ErrataFile()).errata
+        self.check_errata(errata, header, questions, rules, sources, cases)
         return Questionnaire(
             id=header.id, version=header.version, title=header.title,
             dimensions=tuple(header.dimensions), levels=tuple(header.levels),
             questions=tuple(questions), rules=tuple(rules), sources=tuple(sources),
             cases=tuple(cases), profile=profile, question_conditions=question_conditions,
-            rule_conditions=rule_conditions, directory=directory,
+            rule_conditions=rule_conditions, directory=directory, errata=tuple(errata),
+            dimension_conditions=dimension_conditions,
         )  # fmt: skip
+
+    def check_errata(self, errata, header, questions, rules, sources, cases) -> None:
+        """Every place an erratum names exists, so the list stays true to the files."""
+        ids = {
+            "questionnaire.yaml": {d.id for d in header.dimensions}
+            | {f"level_{lv.level}" for lv in header.levels},
+            "questions.yaml": {q.id for q in questions},
+            "rules.yaml": {r.id for r in rules},
+            "sources.yaml": {s.id for s in sources},
+            "cases.yaml": {c.id for c in cases},
+        }
+        self.unique("errata.yaml", "errata", [e.id for e in errata])
+        for i, erratum in enumerate(errata):
+            for j, place in enumerate(erratum.places):
+                if place.id not in ids[place.file]:
+                    self.fail("errata.yaml", ("errata", i, "places", j, "id"),
+                              f"no {place.id!r} in {place.file}")  # fmt: skip
 
     def unique(self, file: str, loc: tuple | str, ids: list[str]) -> None:
         loc = (loc,) if isinstance(loc, str) else loc

@@ -8,7 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import Condition, Predicate, compile_condition
-from .schema import Dimension, Level, Option, PeerCase, Profile, Question, Rule, Source, Text
+from .schema import (
+    Dimension,
+    Erratum,
+    Level,
+    Option,
+    PeerCase,
+    Profile,
+    Question,
+    Rule,
+    Source,
+    Text,
+)  # fmt: skip
 
 PROFILE_FIELDS = (
     "name", "industry", "employees", "annual_sales_mkrw", "region", "founded_year", "ceo_age",
@@ -30,6 +41,8 @@ class Questionnaire:
     question_conditions: dict[str, Condition] = field(repr=False)
     rule_conditions: dict[str, Condition] = field(repr=False)
     directory: Path | None = None
+    errata: tuple[Erratum, ...] = ()
+    dimension_conditions: dict[str, Condition] = field(default_factory=dict, repr=False)
 
     @cached_property
     def questions_by_id(self) -> dict[str, Question]:
@@ -80,6 +93,11 @@ class Questionnaire:
         return {k: compile_condition(c) for k, c in self.rule_conditions.items()}
 
     @cached_property
+    def not_pursued_predicates(self) -> dict[str, Predicate]:
+        """When a dimension is not pursued (version 2 on), by dimension id."""
+        return {k: compile_condition(c) for k, c in self.dimension_conditions.items()}
+
+    @cached_property
     def option_scores(self) -> dict[str, dict[str, tuple[float, bool]]]:
         """question id → option id → (score, is "don't know"): what scoring looks up."""
         return {
@@ -117,4 +135,5 @@ class Questionnaire:
             "cases": dump(self.cases),
             "levels": dump(self.levels),
             "profile": self.profile.model_dump(exclude_none=True),
+            "errata": dump(self.errata),
         }

@@ -47,6 +47,9 @@ class Dimension(Strict):
     name: Text
     description: Text
     weight: float = Field(gt=0, le=10)
+    # From version 2: when this condition holds the firm does not pursue the dimension (export
+    # with no plans): no score, left out of the overall index, not a failure.
+    not_pursued: dict[str, Any] | None = None
 
 
 class Level(Strict):
@@ -149,23 +152,37 @@ class Rule(Strict):
     cases: list[str] = Field(default_factory=list)
 
 
+STATUTE = re.compile(r"제\d+조(의\d+)?")
+
+
 class Source(Strict):
+    """Where a statement comes from: a forum article, general practice, or a statute.
+
+    A ``law`` source names the statute and its article (``law``: 조세특례제한법 제30조의6) and is
+    shown as general information to confirm with an adviser, never as advice on a firm's case.
+    """
+
     id: str = Field(pattern=ID)
-    kind: Literal["article", "practice"] = "article"
+    kind: Literal["article", "practice", "law"] = "article"
     file: str | None = None
     speaker: Text | None = None
     role: Text | None = None
     organisation: Text | None = None
     event: Text | None = None
+    law: Text | None = None
     statement: Text
 
     @model_validator(mode="after")
     def article_is_attributed(self) -> Source:
-        if self.kind == "practice":
-            if self.file or self.speaker:
-                raise ValueError("a 'practice' source has no file and no speaker")
+        if self.kind in ("practice", "law"):
+            if self.file or self.speaker or self.event:
+                raise ValueError(f"a {self.kind!r} source has no file, speaker or event")
         elif not (self.file and self.speaker and self.event):
             raise ValueError("an article source needs file, speaker and event")
+        if (self.kind == "law") != (self.law is not None):
+            raise ValueError("'law' (the statute and its article) belongs to law sources only")
+        if self.law is not None and not STATUTE.search(self.law.ko):
+            raise ValueError("a law source names the article number, e.g. 조세특례제한법 제30조의6")
         return self
 
 
@@ -226,3 +243,26 @@ class SourcesFile(Strict):
 
 class CasesFile(Strict):
     cases: list[PeerCase] = Field(min_length=1)
+
+
+class ErratumPlace(Strict):
+    file: Literal["questions.yaml", "rules.yaml", "sources.yaml", "cases.yaml",
+                  "questionnaire.yaml"]  # fmt: skip
+    id: str
+    field: str = Field(min_length=1)
+
+
+class Erratum(Strict):
+    """One correction of text made in place in a published version: no score, no condition."""
+
+    id: str = Field(pattern=r"^E\d{2,3}$")
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    places: list[ErratumPlace] = Field(min_length=1)
+    problem: str = Field(min_length=1)
+    correction: str = Field(min_length=1)
+
+
+class ErrataFile(Strict):
+    """errata.yaml (optional): the corrections made to this version since it was published."""
+
+    errata: list[Erratum] = Field(default_factory=list)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_MIN_COHORT = 5
 
@@ -14,6 +14,9 @@ class PeerScores:
     size_band: str | None
     overall: float
     dimensions: Mapping[str, float | None]
+    # Dimensions the firm does not pursue: its overall index is compared like with like, with
+    # peers' index recomputed over the dimensions it has (weights as in the questionnaire).
+    not_pursued: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -56,19 +59,34 @@ def cohort_filters(firm: PeerScores) -> list[tuple[str, dict[str, str]]]:
     return cohorts
 
 
+def comparable_overall(
+    peer: PeerScores, firm: PeerScores, weights: Mapping[str, float]
+) -> float | None:
+    """The peer's index as the firm's is computed: over the firm's scored dimensions only."""
+    if not firm.not_pursued:
+        return peer.overall
+    dims = [d for d, s in firm.dimensions.items() if s is not None]
+    if any(peer.dimensions.get(d) is None for d in dims):
+        return None
+    return sum(weights[d] * peer.dimensions[d] for d in dims) / sum(weights[d] for d in dims)
+
+
 def benchmark(
-    firm: PeerScores, peers: Iterable[PeerScores], k: int = DEFAULT_MIN_COHORT
-) -> Benchmark | None:
+    firm: PeerScores, peers: Iterable[PeerScores], k: int = DEFAULT_MIN_COHORT,
+    weights: Mapping[str, float] | None = None,
+) -> Benchmark | None:  # fmt: skip
     """Compare ``firm`` with ``peers`` (which must not include the firm itself).
 
     Cohorts are tried narrowest first: same industry and size band, same industry, everyone.
     Nothing is computed over fewer than ``k`` firms: then the answer is None.
     """
-    peers = list(peers)
+    weights = weights or {d: 1.0 for d in firm.dimensions}
+    peers = [p for p in peers if comparable_overall(p, firm, weights) is not None]
     for name, filters in cohort_filters(firm):
         cohort = [p for p in peers if all(getattr(p, f) == v for f, v in filters.items())]
         if len(cohort) >= k:
-            counts = {"overall": count_against(firm.overall, [p.overall for p in cohort])}
+            overalls = [comparable_overall(p, firm, weights) for p in cohort]
+            counts = {"overall": count_against(firm.overall, overalls)}
             for dim, value in firm.dimensions.items():
                 others = [s for p in cohort if (s := p.dimensions.get(dim)) is not None]
                 if value is not None:

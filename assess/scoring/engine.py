@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..questionnaire import Facts, Questionnaire
@@ -13,14 +13,18 @@ PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 HORIZON_ORDER = ("0-3", "3-12", "12+")
 
 
+SCORED, NOT_PURSUED = "scored", "not_pursued"
+
+
 @dataclass(frozen=True)
 class DimensionResult:
     id: str
-    score: float | None  # None when nothing applicable was answered
+    score: float | None  # None when nothing applicable was answered, or not pursued
     level: int | None
     applicable: int
     answered: int
     unknown: int
+    status: str = SCORED  # or NOT_PURSUED: no score, left out of the index and of confidence
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class Finding:
     impact: float
     sources: tuple[str, ...]
     cases: tuple[str, ...]
+    # Index points that the smallest improvement of answers resolving the rule would add, and
+    # that change (question id -> answer); None when no change of answers resolves it.
+    gain: float | None = None
+    change: dict[str, Any] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -109,16 +117,15 @@ def interpolate(points: list[tuple[float, float]], x: float) -> float:
 def score(questionnaire: Questionnaire, document: AnswersDocument) -> Result:
     """The whole result of one answers document; deterministic, independent of answer order."""
     profile = facts_profile(questionnaire, document.firm)
-    applied, ignored, skipped = applicable_answers(questionnaire, document.answers, profile)
-    dimensions = tuple(
-        _score_dimension(questionnaire, d.id, applied, skipped) for d in questionnaire.dimensions
-    )
-    overall = _overall(questionnaire, dimensions)
+    applied, ignored, skipped, dimensions, overall = rescore(questionnaire, profile,
+                                                             document.answers)  # fmt: skip
     applicable_total = sum(d.applicable for d in dimensions)
     known_total = sum(d.answered - d.unknown for d in dimensions)
     confidence = 100.0 * known_total / applicable_total if applicable_total else 0.0
     scores = {d.id: d.score for d in dimensions}
     findings = _findings(questionnaire, Facts(applied, profile, scores), scores, document.firm)
+    findings = order_findings(questionnaire, with_gains(
+        questionnaire, profile, document.answers, overall, findings))  # fmt: skip
     return Result(
         questionnaire=questionnaire.id, version=questionnaire.version, overall=overall,
         level=questionnaire.level_for(overall).level, confidence=confidence,
@@ -127,9 +134,25 @@ def score(questionnaire: Questionnaire, document: AnswersDocument) -> Result:
     )  # fmt: skip
 
 
+def rescore(questionnaire: Questionnaire, profile: dict[str, Any], answers: dict[str, Any]):
+    """(applied, ignored, skipped, dimension results, overall) of ``answers``: the scores alone,
+    without findings, so the gain search can rescore many variants quickly."""
+    applied, ignored, skipped = applicable_answers(questionnaire, answers, profile)
+    facts = Facts(applied, profile, {})
+    dimensions = tuple(
+        _score_dimension(questionnaire, d.id, applied, skipped, facts)
+        for d in questionnaire.dimensions
+    )
+    return applied, ignored, skipped, dimensions, _overall(questionnaire, dimensions)
+
+
 def _score_dimension(
-    questionnaire: Questionnaire, dimension: str, applied: dict, skipped: list[str]
-) -> DimensionResult:
+    questionnaire: Questionnaire, dimension: str, applied: dict, skipped: list[str],
+    facts: Facts | None = None,
+) -> DimensionResult:  # fmt: skip
+    not_pursued = questionnaire.not_pursued_predicates.get(dimension)
+    if not_pursued is not None and facts is not None and not_pursued(facts):
+        return DimensionResult(dimension, None, None, 0, 0, 0, NOT_PURSUED)
     total = weights = 0.0
     applicable = answered = unknown = 0
     skipped_ids = set(skipped)
@@ -171,6 +194,30 @@ def _findings(
                           tuple(rule.sources), tuple(cases))  # fmt: skip
         fired.append((PRIORITY_ORDER[rule.priority], -impact, index, finding))
     return tuple(f for *_, f in sorted(fired, key=lambda t: t[:3]))
+
+
+def order_findings(questionnaire: Questionnaire, findings) -> tuple[Finding, ...]:
+    """Priority first; within a priority the finding worth most index points, then the larger
+    gap, then the questionnaire's order."""
+    index = {r.id: i for i, r in enumerate(questionnaire.rules)}
+    return tuple(sorted(findings, key=lambda f: (
+        PRIORITY_ORDER[f.priority], -(f.gain if f.gain is not None else float("-inf")),
+        -f.impact, index[f.rule])))  # fmt: skip
+
+
+def with_gains(questionnaire, profile, answers, overall, findings) -> list[Finding]:
+    from .gain import smallest_change  # the search rescores through this module
+
+    out = []
+    for finding in findings:
+        found = smallest_change(questionnaire, profile, answers, finding.rule)
+        if found is None:
+            out.append(finding)
+            continue
+        change, new_overall = found
+        gain = round(new_overall - overall, 6)
+        out.append(replace(finding, gain=gain, change=change))
+    return out
 
 
 def order_cases(questionnaire: Questionnaire, case_ids: list[str], firm: dict) -> list[str]:

@@ -25,6 +25,19 @@ COHORT_LABELS = {
     "all": {"ko": "전체 응답 기업", "en": "all firms assessed"},
 }
 UNKNOWN_LABEL = {"ko": "모름", "en": "Don't know"}
+NOT_PURSUED_LABEL = {"ko": "추진하지 않음", "en": "Not pursued"}
+GAIN_LABEL = {"ko": "+{:.1f}점", "en": "+{:.1f} points"}
+VERSION_NOTE = {
+    "ko": "지난 진단은 설문 v{before}, 이번 진단은 v{now}로 했습니다. 문항과 배점이 달라졌으므로 "
+          "영역별 변화는 참고로만 보세요.",
+    "en": "The last assessment used questionnaire v{before}, this one v{now}. Questions and scoring "
+          "changed between versions, so read the change per dimension as indicative only.",
+}  # fmt: skip
+
+
+def gain_label(gain: float | None, lang: str) -> str | None:
+    """"+4.2 points" for a positive gain; nothing for none or no gain."""
+    return GAIN_LABEL[lang].format(gain) if gain else None
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -43,7 +56,7 @@ def source_view(source: Source, lang: str) -> dict[str, Any]:
         "id": source.id, "kind": source.kind, "file": source.file,
         "speaker": text(source.speaker), "role": text(source.role),
         "organisation": text(source.organisation), "event": text(source.event),
-        "statement": source.statement.get(lang), "citation": citation,
+        "law": text(source.law), "statement": source.statement.get(lang), "citation": citation,
     }  # fmt: skip
 
 
@@ -101,6 +114,7 @@ def result_view(
             "action_detail": split_action(f["recommendation"][lang])[1],
             "sources": [sources[s] for s in f["sources"]],
             "cases": [cases[c] for c in f["cases"]],
+            "gain": f.get("gain"), "gain_label": gain_label(f.get("gain"), lang),
         }
         for f in data["findings"]
     ]  # fmt: skip
@@ -110,8 +124,11 @@ def result_view(
         dim = q.dimensions_by_id[d["id"]]
         level = q.levels[d["level"] - 1] if d["level"] else None
         before = previous_scores.get(d["id"])
+        not_pursued = d.get("status") == "not_pursued"
         dimensions.append({
             **d, "name": dim.name.get(lang), "description": dim.description.get(lang),
+            "not_pursued": not_pursued,
+            "status_label": NOT_PURSUED_LABEL[lang] if not_pursued else None,
             "level_name": level.name.get(lang) if level else None,
             "level_description": level.description.get(lang) if level else None,
             "previous_score": before,
@@ -122,7 +139,7 @@ def result_view(
     overall_level = q.levels[data["overall"]["level"] - 1]
     cited = {s["id"] for f in findings for s in f["sources"]} | {
         s for f in findings for c in f["cases"] for s in c["sources"]
-    }
+    } | {s for c in data.get("cases", []) for s in cases[c["id"]]["sources"]}
     return {
         "lang": lang,
         "title": q.title.get(lang),
@@ -160,9 +177,23 @@ def result_view(
         "benchmark": benchmark_view(benchmark, q, document.firm, lang),
         "sources": [sources[s.id] for s in q.sources if s.id in cited],
         "answers": answers_view(q, data, document, lang),
-        "previous": {"date": previous.get("date"), "overall": previous["overall"]["score"]}
-        if previous
-        else None,
+        "previous": previous_view(previous, data, lang),
+        "cases": [{**cases[c["id"]], "why": c["why"][lang]} for c in data.get("cases", [])],
+    }
+
+
+def previous_view(previous: dict | None, data: dict, lang: str) -> dict | None:
+    """The last assessment's date and index, and a note when it used another version."""
+    if not previous:
+        return None
+    now = data["questionnaire"]["version"]
+    before = previous.get("questionnaire", {}).get("version", now)
+    return {
+        "date": previous.get("date"),
+        "overall": previous["overall"]["score"],
+        "version": before,
+        "version_note": VERSION_NOTE[lang].format(before=before, now=now)
+        if before != now else None,
     }
 
 

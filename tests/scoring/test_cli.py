@@ -130,3 +130,14 @@ def test_a_file_over_1_mb_is_refused(runner, tmp_path):
 def test_missing_file(runner, tmp_path):
     result = runner.invoke(args=["score", str(tmp_path / "none.yaml")])
     assert result.exit_code == 2 and "error: file:" in result.output
+
+
+def test_questionnaire_diff_names_what_changed_from_v1_to_v2(runner):
+    result = runner.invoke(args=["questionnaire", "diff", "1", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("ax-readiness v1 -> v2: ")
+    assert "~ dimension export: description, not_pursued" in lines
+    assert "+ rule exp_consider_exports" in lines and "- rule exp_automation_to_export" in lines
+    assert "~ question roi_investment_pct: points" in lines
+    assert runner.invoke(args=["questionnaire", "diff", "1", "9"]).exit_code == 2

@@ -21,12 +21,14 @@ def test_peer_cases_closest_to_the_firm_come_first():
     assert order_cases(Q, cases, {"industry": "C29", "employees": 500}) == cases
 
 
-def test_findings_are_ordered_by_priority_then_impact():
+def test_findings_are_ordered_by_priority_then_gain_then_impact():
     answers = all_answers(Q, worst_answer) | {"exp_status": "planning"}
     result = score(Q, document(Q, all_answers(Q, worst_answer, answers=answers)))
     order = {"high": 0, "medium": 1, "low": 2}
-    keys = [(order[f.priority], -f.impact) for f in result.findings]
+    keys = [(order[f.priority], -f.gain, -f.impact) for f in result.findings]
     assert keys == sorted(keys)
+    # Gains differ within a priority, so the order is not the questionnaire's.
+    assert len({f.gain for f in result.findings if f.priority == "high"}) > 1
     assert sum(len(v) for v in result.roadmap().values()) == len(result.findings)
 
 

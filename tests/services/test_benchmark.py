@@ -19,11 +19,15 @@ def test_sql_benchmark_matches_the_pure_function(app, k):
         seed_demo_firms(60, seed=11)
         db.session.commit()
         rows = db.session.scalars(select(AssessmentResult)).all()
-        for assessment in db.session.scalars(select(Assessment).limit(8)):
+        not_pursued = 0
+        for assessment in db.session.scalars(select(Assessment).limit(20)):
             _, _, data = svc.result_of(assessment)
             mine = next(r for r in rows if r.assessment_id == assessment.id)
             me = PeerScores(mine.industry, mine.size_band, data["overall"]["score"],
-                            {d["id"]: d["score"] for d in data["dimensions"]})  # fmt: skip
+                            {d["id"]: d["score"] for d in data["dimensions"]},
+                            frozenset(d["id"] for d in data["dimensions"]
+                                      if d["status"] == "not_pursued"))  # fmt: skip
+            not_pursued += bool(me.not_pursued)
             peers = [
                 PeerScores(
                     r.industry,
@@ -34,9 +38,11 @@ def test_sql_benchmark_matches_the_pure_function(app, k):
                 for r in rows
                 if r.assessment_id != assessment.id
             ]
-            expected = benchmark(me, peers, k=k)
+            q = svc.questionnaire_of(assessment)
+            expected = benchmark(me, peers, k=k, weights={d.id: d.weight for d in q.dimensions})
             got = svc.benchmark_of(assessment, data)
             assert got == expected
+        assert not_pursued  # domestic-only firms are compared like with like, too
         assert any(
             svc.benchmark_of(a, svc.result_of(a)[2]) is not None
             for a in db.session.scalars(select(Assessment).limit(3))
