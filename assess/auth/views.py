@@ -111,7 +111,10 @@ def forgot():
         user = accounts.find_user(form.email.data)
         if user is not None and user.active:
             audit.record("password.reset_requested", f"user:{user.id}")
-            shown_link = deliver_password_link(user, "reset")
+            try:
+                shown_link = deliver_password_link(user, "reset")
+            except OSError:  # an error page here would tell that the account exists
+                current_app.logger.exception("could not mail a reset link to %s", user.email)
         db.session.commit()
         # The same answer whether or not the account exists.
         return render_template("auth/forgot_sent.html", link=shown_link)

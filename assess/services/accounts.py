@@ -161,7 +161,7 @@ def authenticate(email: str, password: str, address: str) -> User:
     if not ok:
         throttle.failed(email, address)
         audit.record("login.failed", f"user:{user.id}" if user else "", None,
-                     email=(email or "").strip().lower()[:254])  # fmt: skip
+                     email=_typed_email(email))  # fmt: skip
         raise InvalidCredentials()
     if h.check_needs_rehash(user.password_hash):
         user.password_hash = h.hash(password)
@@ -170,6 +170,15 @@ def authenticate(email: str, password: str, address: str) -> User:
     audit.record("login", f"user:{user.id}", user)
     db.session.flush()
     return user
+
+
+def _typed_email(email: str) -> str | None:
+    """What was typed as the email, for the audit log; None when it is not an email address,
+    as people now and then type their password into the email field."""
+    try:
+        return normal_email(email)
+    except AccountError:
+        return None
 
 
 def end_sessions(user: User) -> None:
@@ -233,7 +242,9 @@ def invite_member(organisation: Organisation, email: str, role: str, actor: User
             raise AccountError("email", f"{user.email} is a member of an organisation already")
         db.session.add(Membership(user=user, organisation=organisation,
                                   role=role_for(organisation, role)))  # fmt: skip
-        db.session.flush()
+        # What the account held before joining must not reach this organisation's data.
+        end_sessions(user)
+        _revoke_tokens(user)
     else:
         user = create_user(email, organisation=organisation, role=role, actor=actor)
     audit.record("membership.invite", f"user:{user.id}", actor, organisation=organisation.name,
@@ -247,7 +258,12 @@ def remove_member(membership: Membership, actor: User) -> None:
                  organisation=membership.organisation.name, role=membership.role)  # fmt: skip
     db.session.delete(membership)
     end_sessions(user)
-    for token in user.tokens:  # a token is scoped to the organisation it was made in
+    _revoke_tokens(user)
+
+
+def _revoke_tokens(user: User) -> None:
+    """Revoke every live token of ``user``: a token is scoped to the organisation it was made in."""
+    for token in user.tokens:
         if token.revoked_at is None:
             token.revoked_at = datetime.now(UTC)
     db.session.flush()
