@@ -8,6 +8,7 @@ the access rule, not the token, decides.
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 from werkzeug.routing import Rule
 
 from assess import create_app
@@ -135,8 +136,6 @@ def test_route_by_role(world, role):
             args = {**args, "token": "not-this-link-" + "x" * 20}
         url_args = {k: values.get(v, v) if isinstance(v, str) else v for k, v in args.items()}
         with app.test_request_context():
-            from flask import url_for
-
             url = url_for(endpoint, **url_args)
         if endpoint == "auth.logout":
             continue  # signs the visitor out: checked last, below

@@ -71,8 +71,8 @@ def login():
             minutes = max(1, (exc.retry_after + 59) // 60)
             error = _("Too many failed attempts. Try again in %(minutes)s minutes, or reset "
                       "your password.", minutes=minutes)  # fmt: skip
-            response = render_template("auth/login.html", form=form, error=error), 429
-            return response[0], 429, {"Retry-After": str(exc.retry_after)}
+            page = render_template("auth/login.html", form=form, error=error)
+            return page, 429, {"Retry-After": str(exc.retry_after)}
         except accounts.InvalidCredentials:
             db.session.commit()  # the failure counts for throttling
             error, status = _("The email or password is not right."), 401

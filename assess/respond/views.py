@@ -37,9 +37,6 @@ def page_questions(q: Questionnaire) -> list[tuple[str, list[str]]]:
     return [(d.id, [x.id for x in q.questions_of(d.id)]) for d in q.dimensions]
 
 
-load = assessment_for_link
-
-
 def progress(q: Questionnaire, page: str) -> dict:
     ids = page_ids(q)
     return {"step": ids.index(page) + 1, "total": len(ids) + 1}
@@ -67,7 +64,7 @@ def create():
 @access(RESUME_LINK)
 def resume(token: str):
     """Reopening the link lands on the first page with an unanswered question."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     if assessment.status == "submitted":
         return redirect(url_for(".results", token=token))
     q = svc.questionnaire_of(assessment)
@@ -83,7 +80,7 @@ def resume(token: str):
 @access(RESUME_LINK)
 def page(token: str, page: str, csrf_failed: bool = False):
     """One page of the questionnaire: the firm profile or one dimension."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     q = svc.questionnaire_of(assessment)
     if page not in page_ids(q):
         abort(404)
@@ -202,7 +199,7 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
 @access(RESUME_LINK)
 def autosave(token: str, page: str):
     """Save one page's answers as they change (JavaScript); JSON in, JSON out."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     q = svc.questionnaire_of(assessment)
     if page not in page_ids(q) or page == "profile":
         abort(404)
@@ -234,7 +231,7 @@ def autosave(token: str, page: str):
 @access(RESUME_LINK)
 def saved(token: str):
     """The resume link, for someone who wants to continue later."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     return render_template("respond/saved.html", token=token, assessment=assessment,
                            resume_url=public_url(".resume", token=token))  # fmt: skip
 
@@ -243,7 +240,7 @@ def saved(token: str):
 @access(RESUME_LINK)
 def check(token: str):
     """Check your answers, then submit."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     if assessment.status == "submitted":
         return redirect(url_for(".results", token=token))
     return _check_page(assessment, token)
@@ -268,7 +265,7 @@ def _check_page(assessment: Assessment, token: str, status: int = 200, message: 
 @access(RESUME_LINK)
 def submit(token: str):
     """Submit once; a double click or replay lands on the same results."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     if assessment.status == "draft":
         if not svc.has_profile(assessment):
             flash(_("Fill in your firm's details before you submit."), "error")
@@ -282,7 +279,7 @@ def submit(token: str):
 @access(RESUME_LINK)
 def results(token: str):
     """Scores, chart, benchmark, priority actions and roadmap."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     if assessment.status != "submitted":
         return redirect(url_for(".check", token=token))
     q, document, data = svc.result_of(assessment)
@@ -304,7 +301,7 @@ def results(token: str):
 @access(RESUME_LINK)
 def consent(token: str):
     """Give (ticked box) or withdraw consent to share results with a support agency."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     form = ConsentForm()
     if not form.validate_on_submit() or assessment.status != "submitted":
         abort(400)
@@ -324,7 +321,7 @@ def consent(token: str):
 @access(RESUME_LINK)
 def again(token: str):
     """Start a new assessment of the same firm; the last result stays visible for comparison."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     if not ActionForm().validate_on_submit() or assessment.status != "submitted":
         abort(400)
     new, new_token = svc.start_assessment(current_language(), previous=assessment)
@@ -357,7 +354,7 @@ def csrf_expired(error):
     if request.endpoint == "respond.page":
         return page(csrf_failed=True, **args)
     if request.endpoint == "respond.submit" and svc.find_by_token(args.get("token", "")):
-        return _check_page(load(args["token"]), args["token"], 400, message)
+        return _check_page(assessment_for_link(args["token"]), args["token"], 400, message)
     return render_template("errors/csrf.html", message=message), 400
 
 
@@ -365,7 +362,7 @@ def csrf_expired(error):
 @access(RESUME_LINK)
 def report(token: str, lang: str):
     """The PDF report in Korean or English, rendered once per revision."""
-    assessment = load(token)
+    assessment = assessment_for_link(token)
     if assessment.status != "submitted":
         return redirect(url_for(".check", token=token))
     try:
