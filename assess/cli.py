@@ -138,7 +138,7 @@ def report_command(file: Path, output: Path, lang: str | None) -> None:
 
     from reports import RenderError, format_date, render_pdf
 
-    from .services.results import result_view
+    from .presentation.results import result_view
 
     if not output.parent.is_dir():
         fail(f"cannot write {output}: no such directory", 2)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .scoring.benchmark import DEFAULT_MIN_COHORT
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,7 +38,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "QUESTIONNAIRE_DIR", str(PROJECT_ROOT / "questionnaires")
         ),
         "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(Path(instance_path) / "pdf-cache")),
-        "BENCHMARK_MIN_COHORT": int(os.environ.get("BENCHMARK_MIN_COHORT", "5")),
+        "BENCHMARK_MIN_COHORT": int(os.environ.get("BENCHMARK_MIN_COHORT", DEFAULT_MIN_COHORT)),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

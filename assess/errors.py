@@ -1,11 +1,21 @@
 """Error responses in one place: HTML for people, JSON for the API and for scripts that ask for
-it (autosave); a stable ``error`` code and a message saying what went wrong; never a trace."""
+it (autosave); a stable ``error`` code and a message saying what went wrong; never a trace.
+
+Domain errors raised by the use cases are mapped here too, so a view only catches one when its
+page has something better to show (the form again, with what was typed).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+from .i18n import person_message
+from .scoring import AnswersError
+from .services.errors import AlreadySubmitted, RevisionConflict
 
 # Stable codes for JSON clients; anything not listed is named after its status.
 CODES = {
@@ -22,9 +32,18 @@ MESSAGES = {
 }
 
 
+def json_view(view):
+    """Mark a view that answers in JSON whatever the request accepts (autosave): so do its errors."""
+    view.answers_json = True
+    return view
+
+
 def wants_json() -> bool:
-    """The API, and requests whose script asked for JSON rather than a page."""
+    """The API, JSON views, and requests whose script asked for JSON rather than a page."""
     if request.path.startswith("/api/"):
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "answers_json", False):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and "text/html" not in request.accept_mimetypes.values()
@@ -50,5 +69,35 @@ def init_app(app: Flask) -> None:
         elif code == 404:
             response = render_template("errors/404.html")
         else:
-            response = render_template("errors/http.html", error=error, message=message)
+            response = render_template("errors/http.html", code=code, message=message)
         return response, code
+
+    @app.errorhandler(RevisionConflict)
+    def revision_conflict(error: RevisionConflict):
+        db.session.rollback()
+        message = _("These answers were changed in another window. Reload the page to see them, "
+                    "or press Save to keep what you see here.")  # fmt: skip
+        if wants_json():
+            return jsonify(error="conflict", revision=error.current, message=message), 409
+        return render_template("errors/http.html", error=error, code=409, message=message), 409
+
+    @app.errorhandler(AlreadySubmitted)
+    def already_submitted(error: AlreadySubmitted):
+        """A save that lost the race with a submit (another tab): nothing is lost; say so on the
+        results, which every area that edits an assessment serves as its ``.results`` page."""
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error="submitted", message=_(
+                "This assessment has been submitted, so changes here are no longer saved.")), 409
+        flash(_("This assessment has already been submitted (perhaps in another window), so the "
+                "last change was not saved. These are its results."), "error")  # fmt: skip
+        args = {k: v for k, v in (request.view_args or {}).items() if k != "page"}
+        return redirect(url_for(f"{request.blueprint}.results", **args), code=303)
+
+    @app.errorhandler(AnswersError)
+    def invalid_input(error: AnswersError):
+        db.session.rollback()
+        message = person_message(error)
+        if wants_json():
+            return jsonify(error="invalid", field=error.field, message=message), 422
+        return render_template("errors/http.html", error=error, code=422, message=message), 422

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, g, request
 from flask_babel import format_date, format_decimal, get_locale, gettext
 
 from .scoring import AnswersError
+
+if TYPE_CHECKING:
+    from .services.accounts import AccountError
 
 LANG_COOKIE = "lang"
 
@@ -25,7 +29,7 @@ def current_language() -> str:
     return str(get_locale() or "ko")
 
 
-def person_message(error: AnswersError) -> str:
+def person_message(error: AnswersError | AccountError) -> str:
     """An input error as the person filling the form should read it, in their language."""
     return gettext(error.template, **error.params)
 

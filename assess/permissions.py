@@ -93,7 +93,7 @@ def assessment_for_link(token: str) -> Assessment:
 
     :raise 404: for an unknown token, never saying whether it ever existed.
     """
-    from .services.assessments import find_by_token
+    from .services.drafts import find_by_token
 
     assessment = find_by_token(token)
     if assessment is None:

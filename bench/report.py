@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT))
 from pypdf import PdfReader  # noqa: E402
 
 from assess import create_app  # noqa: E402
+from assess.presentation.results import result_view  # noqa: E402
 from assess.scoring import Benchmark, read_document  # noqa: E402
 from assess.services.documents import score_document  # noqa: E402
-from assess.services.results import result_view  # noqa: E402
 from reports import default_pool, format_date, render_pdf  # noqa: E402
 from reports.render import PdfRenderer, build_html  # noqa: E402
 

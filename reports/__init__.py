@@ -1,5 +1,5 @@
 """The PDF report: one entry point, ``render_pdf(report) -> bytes``, from the plain dict of
-``assess.services.results.result_view``. No Flask here, and no WeasyPrint in the caller's process:
+``assess.presentation.results.result_view``. No Flask here, and no WeasyPrint in the caller's process:
 renders run in a sandboxed worker (``reports.sandbox``)."""
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ ENVIRONMENT = _environment()
 
 
 def build_html(report: dict[str, Any]) -> str:
-    """The report as one HTML document; ``report`` is ``assess.services.results.result_view``."""
+    """The report as one HTML document; ``report`` is ``assess.presentation.results.result_view``."""
     lang = report["lang"]
     labels = LABELS[lang]
     chart = dimension_chart_svg(report["dimensions"], lang, labels["chart_title"])

@@ -14,8 +14,7 @@ from werkzeug.routing import Rule
 from assess import create_app
 from assess.extensions import db
 from assess.permissions import rule_of
-from assess.services import accounts
-from assess.services import assessments as respond
+from assess.services import accounts, drafts
 from tests.conftest import empty_tables
 
 PASSWORD = "matrix-password-1"
@@ -97,7 +96,7 @@ def world(database_url, tmp_path):
                                               role="org_admin"),
             "site_admin": accounts.create_user("root@example.org", PASSWORD, site_admin=True),
         }  # fmt: skip
-        _, token = respond.start_assessment("ko")
+        _, token = drafts.start_assessment("ko")
         values = {"$token": token, "$analyst_id": users["analyst"].id,
                   "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999}
         emails = {role: user.email for role, user in users.items()}

@@ -52,7 +52,7 @@ def test_bad_input_exits_2_naming_the_field(app, runner):
     result = runner.invoke(args=["users", "create", "y@example.org", "--role", "consultant",
                                  "--org", "Agency"])  # fmt: skip
     assert result.exit_code == 2
-    assert "consultants belong to a consultancy" in result.output
+    assert "Consultants belong to a consultancy" in result.output
     result = runner.invoke(args=["orgs", "create", "Agency", "--kind", "agency"])
     assert result.exit_code == 2
     assert "exists already" in result.output

@@ -10,9 +10,10 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
-from ..auth.links import deliver_password_link
+from ..auth.links import hand_over_link
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import person_message
 from ..models import ApiToken, AuditEvent, Membership, Organisation, User
 from ..permissions import SITE_ADMIN, access
 from ..services import accounts, audit
@@ -37,14 +38,6 @@ def get_or_404(model, ident: int):
     if obj is None:
         abort(404)
     return obj
-
-
-def show_link(link: str | None, email: str) -> None:
-    if link:
-        flash(_("No mail server is configured: give %(email)s this link yourself: %(link)s",
-                email=email, link=link), "success")  # fmt: skip
-    else:
-        flash(_("A link was mailed to %(email)s.", email=email), "success")
 
 
 @bp.get("/")
@@ -80,14 +73,13 @@ def users():
             user = accounts.create_user(form.email.data, organisation=organisation,
                                         role=form.role.data or None,
                                         site_admin=form.site_admin.data, actor=me())  # fmt: skip
-            link = deliver_password_link(user, "invitation", inviter=me())
         except accounts.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "email").errors.append(exc.message)
+            field = getattr(form, exc.field if exc.field in form else "email")
+            field.errors.append(person_message(exc))
             status = 422
         else:
-            db.session.commit()
-            show_link(link, user.email)
+            db.session.commit()  # the account exists whatever becomes of the mail
+            hand_over_link(user, "invitation", inviter=me())
             return redirect(url_for(".users"), code=303)
     elif request.method == "POST":
         status = 422
@@ -114,10 +106,9 @@ def user_active(user_id: int, change: str):
 def user_reset(user_id: int):
     posted()
     user = get_or_404(User, user_id)
-    link = deliver_password_link(user, "reset")
     audit.record("password.reset_sent", f"user:{user.id}", me())
     db.session.commit()
-    show_link(link, user.email)
+    hand_over_link(user, "reset")
     return redirect(url_for(".users"), code=303)
 
 
@@ -130,8 +121,8 @@ def organisations():
         try:
             accounts.create_organisation(form.name.data, form.kind.data, actor=me())
         except accounts.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field if exc.field in form else "name").errors.append(exc.message)
+            field = getattr(form, exc.field if exc.field in form else "name")
+            field.errors.append(person_message(exc))
             status = 422
         else:
             db.session.commit()
@@ -152,8 +143,7 @@ def membership_role(membership_id: int):
     try:
         accounts.change_role(membership, request.form.get("role", ""), me())
     except accounts.AccountError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+        flash(person_message(exc), "error")
     else:
         db.session.commit()
     return redirect(url_for(".organisations"), code=303)

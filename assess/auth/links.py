@@ -3,7 +3,7 @@ when no mail server is configured."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, flash, render_template
 from flask_babel import gettext as _
 
 from ..models import User
@@ -34,3 +34,25 @@ def deliver_password_link(user: User, purpose: str, inviter: User | None = None)
                                hours=current_app.config["PASSWORD_RESET_HOURS"])  # fmt: skip
     mail.send(user.email, subject, body)
     return None
+
+
+def hand_over_link(user: User, purpose: str, inviter: User | None = None) -> None:
+    """For an administrator: mail the link, or show it when mail is not configured or fails.
+
+    The account is made either way; an administrator may see the link, so a mail server that is
+    down never costs them the invitation (the public reset page never shows it).
+    """
+    try:
+        link = deliver_password_link(user, purpose, inviter)
+    except OSError as exc:
+        current_app.logger.warning("mail to %s failed: %s", user.email, exc)
+        link = public_url("auth.set_password", purpose=purpose,
+                          token=accounts.password_link_token(user, purpose))  # fmt: skip
+        flash(_("The mail server could not be reached: give %(email)s this link yourself: "
+                "%(link)s", email=user.email, link=link), "error")  # fmt: skip
+        return
+    if link:
+        flash(_("No mail server is configured: give %(email)s this link yourself: %(link)s",
+                email=user.email, link=link), "success")  # fmt: skip
+    else:
+        flash(_("A link was mailed to %(email)s.", email=user.email), "success")

@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..admin.forms import ROLE_CHOICES
-from ..admin.views import show_link
-from ..auth.links import deliver_password_link
+from ..auth.links import hand_over_link
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import person_message
 from ..permissions import (
     ORG_ADMIN,
     access,
@@ -41,14 +41,12 @@ def index():
     if form.validate_on_submit():
         try:
             user = accounts.invite_member(organisation, form.email.data, form.role.data, me)
-            link = deliver_password_link(user, "invitation", inviter=me)
         except accounts.AccountError as exc:
-            db.session.rollback()
-            form.email.errors.append(exc.message)
+            form.email.errors.append(person_message(exc))
             status = 422
         else:
-            db.session.commit()
-            show_link(link, user.email)
+            db.session.commit()  # the member exists whatever becomes of the mail
+            hand_over_link(user, "invitation", inviter=me)
             return redirect(url_for(".index"), code=303)
     elif request.method == "POST":
         status = 422

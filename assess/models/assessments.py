@@ -9,9 +9,11 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..questionnaire.schema import DIMENSION_IDS
 from .base import intpk, score, timestamp, utcnow
 
-DIMENSION_COLUMNS = ("dx_ax", "roi", "infra", "export", "succession")
+# One column per dimension of the result table, named as the questionnaires name them.
+DIMENSION_COLUMNS = DIMENSION_IDS
 
 
 class Firm(db.Model):

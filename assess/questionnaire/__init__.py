@@ -7,9 +7,10 @@ from pathlib import Path
 
 from .conditions import Facts, evaluate
 from .loader import QuestionnaireError, load_questionnaire
-from .model import Questionnaire
+from .model import PROFILE_FIELDS, Questionnaire
 
 __all__ = [
+    "PROFILE_FIELDS",
     "Facts",
     "Questionnaire",
     "QuestionnaireError",

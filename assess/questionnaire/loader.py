@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 from . import conditions as cond
 from .model import Questionnaire
 from .schema import (
+    DIMENSION_IDS,
     CasesFile,
     ErrataFile,
     Header,
@@ -232,7 +233,7 @@ class _CrossCheck:
         if leaf.subject == "dimension":
             if before is not None:
                 return "a question's condition cannot depend on dimension scores"
-            if leaf.key not in ("dx_ax", "roi", "infra", "export", "succession"):
+            if leaf.key not in DIMENSION_IDS:
                 return f"unknown dimension {leaf.key!r}"
             return None if leaf.op in cond.NUMBER_OPS else "dimension needs a number operator"
         if leaf.subject == "profile":

@@ -1,4 +1,5 @@
-"""Respondent views: thin; parsing lives in forms.py, rules in services.assessments."""
+"""Respondent views: thin; parsing lives in forms.py, rules in the services, error responses in
+``assess.errors``; each view that changes something commits once."""
 
 from __future__ import annotations
 
@@ -8,17 +9,23 @@ from flask_wtf.csrf import CSRFError
 
 from reports import RenderError, dimension_chart_svg
 
+from ..errors import json_view, wants_json
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import LANG_COOKIE, current_language, person_message
 from ..models import Assessment
 from ..permissions import PUBLIC, RESUME_LINK, access, assessment_for_link
-from ..questionnaire import Questionnaire
+from ..presentation.results import result_view
+from ..questionnaire import PROFILE_FIELDS, Questionnaire
 from ..scoring import AnswersError
 from ..security import public_url
-from ..services import assessments as svc
+from ..services import consents, drafts
+from ..services.benchmarks import benchmark_of
+from ..services.errors import AlreadySubmitted, RevisionConflict
 from ..services.pdf import assessment_pdf
-from ..services.results import result_view
+from ..services.questionnaires import questionnaire_of
+from ..services.submission import previous_result, result_of
+from ..services.submission import submit as submit_assessment
 from . import bp
 from .forms import (
     ConsentForm,
@@ -55,7 +62,7 @@ def create():
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    assessment, token = svc.start_assessment(current_language())
+    assessment, token = drafts.start_assessment(current_language())
     db.session.commit()
     return redirect(url_for(".page", token=token, page="profile", new=1))
 
@@ -67,8 +74,8 @@ def resume(token: str):
     assessment = assessment_for_link(token)
     if assessment.status == "submitted":
         return redirect(url_for(".results", token=token))
-    q = svc.questionnaire_of(assessment)
-    target = svc.first_open_page(assessment, page_questions(q))
+    q = questionnaire_of(assessment)
+    target = drafts.first_open_page(assessment, page_questions(q))
     # On a new device, continue in the language the assessment was started in.
     lang = {} if request.cookies.get(LANG_COOKIE) else {"lang": assessment.language}
     if target == "check":
@@ -81,12 +88,12 @@ def resume(token: str):
 def page(token: str, page: str, csrf_failed: bool = False):
     """One page of the questionnaire: the firm profile or one dimension."""
     assessment = assessment_for_link(token)
-    q = svc.questionnaire_of(assessment)
+    q = questionnaire_of(assessment)
     if page not in page_ids(q):
         abort(404)
     if assessment.status == "submitted":
         if request.method == "POST":
-            raise svc.AlreadySubmitted()  # another tab submitted: say so on the results
+            raise AlreadySubmitted()  # another tab submitted: say so on the results
         return redirect(url_for(".results", token=token))
     if page == "profile":
         return _profile_page(assessment, q, token, csrf_failed)
@@ -116,21 +123,19 @@ def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_fai
         if action == "back":
             return redirect(_next_url(q, token, "profile", action))
         if form.validate():
-            profile = {k: getattr(form, k).data for k in (
-                "name", "industry", "region", "employees", "annual_sales_mkrw",
-                "founded_year", "ceo_age")}  # fmt: skip
+            profile = {k: getattr(form, k).data for k in PROFILE_FIELDS}
+            # The page shows a conflict or an invalid field itself, with what was typed kept.
             try:
-                svc.save_profile(assessment, profile, posted_revision(form))
-                db.session.commit()
-                return redirect(_next_url(q, token, "profile", action))
-            except svc.RevisionConflict as exc:
-                db.session.rollback()
+                drafts.save_profile(assessment, profile, posted_revision(form))
+            except RevisionConflict as exc:
                 form.revision.data, conflict, status = exc.current, True, 409
             except AnswersError as exc:
-                db.session.rollback()
                 field = getattr(form, exc.field.removeprefix("firm."), form.name)
                 field.errors = [*field.errors, person_message(exc)]
                 status = 422
+            else:
+                db.session.commit()
+                return redirect(_next_url(q, token, "profile", action))
         else:
             status = 422
     if csrf_failed:
@@ -138,7 +143,7 @@ def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_fai
     return render_template(
         "respond/profile.html", form=form, token=token, assessment=assessment,
         progress=progress(q, "profile"), conflict=conflict, csrf_failed=csrf_failed,
-        new=request.args.get("new"), previous=svc.previous_result(assessment),
+        new=request.args.get("new"), previous=previous_result(assessment),
         resume_url=public_url(".resume", token=token),
     ), status  # fmt: skip
 
@@ -164,16 +169,16 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
         action = request.form.get("action", "next")
         changes, errors = posted_answers(form, questions)
         try:
-            rejected = svc.save_answers(assessment, changes, posted_revision(form))
+            rejected = drafts.save_answers(assessment, changes, posted_revision(form))
+        except RevisionConflict as exc:  # the page shows it, with what was typed kept
+            form.revision.data, conflict, status = exc.current, True, 409
+        else:
             db.session.commit()
             errors.update({qid: person_message(exc) for qid, exc in rejected.items()})
-        except svc.RevisionConflict as exc:
-            db.session.rollback()
-            form.revision.data, conflict, status = exc.current, True, 409
         if not conflict:
             answers = dict(assessment.answers)
             form.revision.data = assessment.revision
-            applicable = set(svc.applicable_questions(assessment))
+            applicable = set(drafts.applicable_questions(assessment))
             if action == "next":
                 for question in questions:
                     if question.id in applicable and question.id not in answers:
@@ -186,7 +191,7 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
     else:
         status = 400
     candidate = answers if request.method == "GET" or conflict else dict(assessment.answers)
-    applicable = set(svc.applicable_questions(assessment, candidate))
+    applicable = set(drafts.applicable_questions(assessment, candidate))
     return render_template(
         "respond/section.html", form=form, token=token, questions=questions, q=q,
         dimension=q.dimensions_by_id[page], applicable=applicable, errors=errors,
@@ -197,28 +202,23 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
 
 @bp.post("/r/<token>/<page>/autosave")
 @access(RESUME_LINK)
+@json_view
 def autosave(token: str, page: str):
     """Save one page's answers as they change (JavaScript); JSON in, JSON out."""
     assessment = assessment_for_link(token)
-    q = svc.questionnaire_of(assessment)
+    q = questionnaire_of(assessment)
     if page not in page_ids(q) or page == "profile":
         abort(404)
     if assessment.status != "draft":
-        raise svc.AlreadySubmitted()
+        raise AlreadySubmitted()
     questions = q.questions_of(page)
     form = section_form(q, questions, current_language(), formdata=request.form)
     changes, errors = posted_answers(form, questions)
     # The form posts the whole page: an unticked question is one the respondent cleared.
-    try:
-        rejected = svc.save_answers(assessment, changes, posted_revision(form))
-        db.session.commit()
-    except svc.RevisionConflict as exc:
-        db.session.rollback()
-        return jsonify(error="conflict", revision=exc.current, message=_(
-            "These answers were changed in another window. Reload the page to see them, "
-            "or press Save to keep what you see here.")), 409  # fmt: skip
+    rejected = drafts.save_answers(assessment, changes, posted_revision(form))
+    db.session.commit()
     errors.update({qid: person_message(exc) for qid, exc in rejected.items()})
-    body = {"revision": assessment.revision, "applicable": svc.applicable_questions(assessment),
+    body = {"revision": assessment.revision, "applicable": drafts.applicable_questions(assessment),
             "errors": errors, "saved": not errors}  # fmt: skip
     if errors:
         # The other answers on the page were saved; these keep their last saved value.
@@ -247,15 +247,15 @@ def check(token: str):
 
 
 def _check_page(assessment: Assessment, token: str, status: int = 200, message: str = ""):
-    q = svc.questionnaire_of(assessment)
+    q = questionnaire_of(assessment)
     lang = current_language()
-    applicable = set(svc.applicable_questions(assessment))
+    applicable = set(drafts.applicable_questions(assessment))
     missing = [x for x in q.questions if x.id in applicable and x.id not in assessment.answers]
-    _, document, data = svc.result_of(assessment)
+    _, document, data = result_of(assessment)
     view = result_view(q, document, data, lang)
     return render_template(
         "respond/check.html", token=token, assessment=assessment, view=view, q=q,
-        missing=missing, form=ActionForm(), message=message, profile_ok=svc.has_profile(
+        missing=missing, form=ActionForm(), message=message, profile_ok=drafts.has_profile(
             assessment), progress={"step": len(page_ids(q)) + 1,
             "total": len(page_ids(q)) + 1},
     ), status  # fmt: skip
@@ -267,10 +267,10 @@ def submit(token: str):
     """Submit once; a double click or replay lands on the same results."""
     assessment = assessment_for_link(token)
     if assessment.status == "draft":
-        if not svc.has_profile(assessment):
+        if not drafts.has_profile(assessment):
             flash(_("Fill in your firm's details before you submit."), "error")
             return redirect(url_for(".page", token=token, page="profile"), code=303)
-        svc.submit(assessment)
+        submit_assessment(assessment)
         db.session.commit()
     return redirect(url_for(".results", token=token), code=303)
 
@@ -282,17 +282,17 @@ def results(token: str):
     assessment = assessment_for_link(token)
     if assessment.status != "submitted":
         return redirect(url_for(".check", token=token))
-    q, document, data = svc.result_of(assessment)
+    q, document, data = result_of(assessment)
     lang = current_language()
     view = result_view(
         q, document, data, lang,
         date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
-        benchmark=svc.benchmark_of(assessment, data), previous=svc.previous_result(assessment),
+        benchmark=benchmark_of(assessment, data), previous=previous_result(assessment),
     )  # fmt: skip
     chart = dimension_chart_svg(view["dimensions"], lang, _("Scores by dimension"))
     return render_template(
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
-        consent=svc.active_consent(assessment), consent_form=ConsentForm(), form=ActionForm(),
+        consent=consents.active_consent(assessment), consent_form=ConsentForm(), form=ActionForm(),
         resume_url=public_url(".resume", token=token),
     )  # fmt: skip
 
@@ -306,10 +306,10 @@ def consent(token: str):
     if not form.validate_on_submit() or assessment.status != "submitted":
         abort(400)
     if request.form.get("action") == "withdraw":
-        svc.withdraw_consent(assessment)
+        consents.withdraw_consent(assessment)
         flash(_("You withdrew your consent. Your results are no longer shared."), "success")
     elif form.share.data:
-        svc.give_consent(assessment)
+        consents.give_consent(assessment)
         flash(_("Thank you. Your results are shared with the support agency."), "success")
     else:
         flash(_("Nothing was shared: tick the box to share your results."), "error")
@@ -324,21 +324,9 @@ def again(token: str):
     assessment = assessment_for_link(token)
     if not ActionForm().validate_on_submit() or assessment.status != "submitted":
         abort(400)
-    new, new_token = svc.start_assessment(current_language(), previous=assessment)
+    new, new_token = drafts.start_assessment(current_language(), previous=assessment)
     db.session.commit()
     return redirect(url_for(".page", token=new_token, page="profile", new=1), code=303)
-
-
-@bp.errorhandler(svc.AlreadySubmitted)
-def already_submitted(error):
-    """A save that lost the race with a submit (another tab): nothing is lost, say what happened."""
-    db.session.rollback()
-    if request.endpoint == "respond.autosave":
-        return jsonify(error="submitted", message=_(
-            "This assessment has been submitted, so changes here are no longer saved.")), 409
-    flash(_("This assessment has already been submitted (perhaps in another window), so the "
-            "last change was not saved. These are its results."), "error")  # fmt: skip
-    return redirect(url_for(".results", token=(request.view_args or {})["token"]), code=303)
 
 
 @bp.errorhandler(CSRFError)
@@ -347,13 +335,13 @@ def csrf_expired(error):
     args = request.view_args or {}
     message = _("Your session expired, so nothing on this page was saved yet. "
                 "Check your answers below and press the button again to save them.")  # fmt: skip
-    if "token" in args and svc.find_by_token(args["token"]) is None:
+    if "token" in args and drafts.find_by_token(args["token"]) is None:
         return render_template("errors/404.html"), 404  # an unknown link, whatever was posted
-    if request.endpoint == "respond.autosave":
+    if wants_json():
         return jsonify(error="csrf", message=message), 400
     if request.endpoint == "respond.page":
         return page(csrf_failed=True, **args)
-    if request.endpoint == "respond.submit" and svc.find_by_token(args.get("token", "")):
+    if request.endpoint == "respond.submit" and drafts.find_by_token(args.get("token", "")):
         return _check_page(assessment_for_link(args["token"]), args["token"], 400, message)
     return render_template("errors/csrf.html", message=message), 400
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from ..questionnaire import Questionnaire
+from ..questionnaire import PROFILE_FIELDS, Questionnaire
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_NAME_CHARS = 200
@@ -122,7 +122,7 @@ def validate_firm(firm: Any, questionnaire: Questionnaire) -> dict[str, Any]:
     """The firm profile with every present field checked against the questionnaire's ranges."""
     if not isinstance(firm, dict):
         raise AnswersError("firm", "must be a mapping")
-    allowed = {"name", "industry", *NUMBER_FIELDS, "region"}
+    allowed = set(PROFILE_FIELDS)
     for key in firm:
         if key not in allowed:
             raise AnswersError(f"firm.{key}", "unknown profile field")

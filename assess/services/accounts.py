@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import MEMBER_ROLES, ORGANISATION_KINDS, ApiToken, Membership, Organisation, User
+from ..scoring.answers import N_
 from . import audit, throttle
 
 MIN_PASSWORD_CHARS = 10
@@ -25,12 +27,18 @@ PASSWORD_LINK_SALT = "password-link"  # noqa: S105  (a namespace, not a secret)
 
 
 class AccountError(ValueError):
-    """A request that cannot be done as asked; ``field`` names the input at fault."""
+    """A request that cannot be done as asked; ``field`` names the input at fault.
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
+    ``template`` (marked for translation) and ``params`` are the message for a person, translated
+    by the web layer; ``message`` is the same in English, for the command line.
+    """
+
+    def __init__(self, field: str, template: str, **params: Any):
         self.field = field
-        self.message = message
+        self.template = template
+        self.params = params
+        self.message = template % params if params else template
+        super().__init__(self.message)
 
 
 class InvalidCredentials(Exception):
@@ -48,15 +56,16 @@ def normal_email(email: str) -> str:
     email = (email or "").strip().lower()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
-        raise AccountError("email", f"{email!r} is not an email address")
+        raise AccountError("email", N_("%(email)s is not an email address"), email=email)
     return email
 
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError("password", f"use at least {MIN_PASSWORD_CHARS} characters")
+        raise AccountError("password", N_("Use at least %(min)s characters"),
+                           min=MIN_PASSWORD_CHARS)  # fmt: skip
     if len(password) > 1000:
-        raise AccountError("password", "use at most 1000 characters")
+        raise AccountError("password", N_("Use at most %(max)s characters"), max=1000)
 
 
 def find_user(email: str) -> User | None:
@@ -74,11 +83,12 @@ def find_organisation(name: str) -> Organisation | None:
 def create_organisation(name: str, kind: str, actor: User | None = None) -> Organisation:
     name = (name or "").strip()
     if not name or len(name) > 200:
-        raise AccountError("name", "give a name of 1 to 200 characters")
+        raise AccountError("name", N_("Give a name of 1 to 200 characters"))
     if kind not in ORGANISATION_KINDS:
-        raise AccountError("kind", f"kind must be one of {', '.join(ORGANISATION_KINDS)}")
+        raise AccountError("kind", N_("Kind must be one of %(kinds)s"),
+                           kinds=", ".join(ORGANISATION_KINDS))  # fmt: skip
     if find_organisation(name):
-        raise AccountError("name", f"an organisation named {name!r} exists already")
+        raise AccountError("name", N_("An organisation named %(name)s exists already"), name=name)
     organisation = Organisation(name=name, kind=kind)
     db.session.add(organisation)
     db.session.flush()
@@ -89,11 +99,12 @@ def create_organisation(name: str, kind: str, actor: User | None = None) -> Orga
 def role_for(organisation: Organisation, role: str) -> str:
     """The membership role, checked against the organisation's kind."""
     if role not in MEMBER_ROLES:
-        raise AccountError("role", f"role must be one of {', '.join(MEMBER_ROLES)}")
+        raise AccountError("role", N_("Role must be one of %(roles)s"),
+                           roles=", ".join(MEMBER_ROLES))  # fmt: skip
     if role == "consultant" and organisation.kind != "consultancy":
-        raise AccountError("role", "consultants belong to a consultancy")
+        raise AccountError("role", N_("Consultants belong to a consultancy"))
     if role == "analyst" and organisation.kind != "agency":
-        raise AccountError("role", "analysts belong to an agency")
+        raise AccountError("role", N_("Analysts belong to an agency"))
     return role
 
 
@@ -109,11 +120,13 @@ def create_user(
     """A new account; without a password it can only be used after setting one from a link."""
     email = normal_email(email)
     if find_user(email):
-        raise AccountError("email", f"an account for {email} exists already")
+        raise AccountError("email", N_("An account for %(email)s exists already"), email=email)
     if organisation is None and role:
-        raise AccountError("org", "a role needs an organisation")
+        raise AccountError("org", N_("A role needs an organisation"))
     if organisation is not None and not role:
-        raise AccountError("role", "give the member's role")
+        raise AccountError("role", N_("Give the member's role"))
+    if organisation is not None:
+        role = role_for(organisation, role)  # checked before anything is written
     user = User(email=email, site_admin=site_admin)
     if password is not None:
         check_password_rules(password)
@@ -121,8 +134,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     if organisation is not None:
-        db.session.add(Membership(user=user, organisation=organisation,
-                                  role=role_for(organisation, role)))  # fmt: skip
+        db.session.add(Membership(user=user, organisation=organisation, role=role))
         db.session.flush()
     audit.record("user.create", f"user:{user.id}", actor, email=email, role=role,
                  organisation=organisation.name if organisation else None,
@@ -239,7 +251,8 @@ def invite_member(organisation: Organisation, email: str, role: str, actor: User
     user = find_user(email)
     if user is not None:
         if user.membership is not None:
-            raise AccountError("email", f"{user.email} is a member of an organisation already")
+            raise AccountError("email", N_("%(email)s is a member of an organisation already"),
+                               email=user.email)  # fmt: skip
         db.session.add(Membership(user=user, organisation=organisation,
                                   role=role_for(organisation, role)))  # fmt: skip
         # What the account held before joining must not reach this organisation's data.
@@ -292,9 +305,9 @@ def token_hash(token: str) -> str:
 def create_token(user: User, days: int, actor: User | None = None) -> tuple[ApiToken, str]:
     """A new token for ``user``, valid ``days`` days; the plain token is returned only here."""
     if not 1 <= days <= 366:
-        raise AccountError("days", "a token lives 1 to 366 days")
+        raise AccountError("days", N_("A token lives 1 to 366 days"))
     if not user.active:
-        raise AccountError("email", f"{user.email} is disabled")
+        raise AccountError("email", N_("%(email)s is disabled"), email=user.email)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(30)
     token = ApiToken(user=user, prefix=plain[:12], token_hash=token_hash(plain),
                      expires_at=datetime.now(UTC) + timedelta(days=days))  # fmt: skip

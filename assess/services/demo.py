@@ -12,7 +12,9 @@ from typing import Any
 from ..extensions import db
 from ..questionnaire import Questionnaire
 from ..scoring.engine import applicable_answers, facts_profile
-from . import assessments as svc
+from . import drafts
+from .questionnaires import current_questionnaire
+from .submission import submit
 
 FIRM_WORDS = ("정밀", "산업", "테크", "금속", "기계", "화학", "식품", "전자", "플라스틱", "소재")
 FIRM_STEMS = ("대한", "동양", "신흥", "세원", "한빛", "우성", "태성", "삼우", "영진", "대성")
@@ -76,15 +78,15 @@ def seed_demo_firms(count: int, seed: int | None = None) -> list[str]:
 
     Flushes; the caller commits.
     """
-    q = svc.current_questionnaire()
+    q = current_questionnaire()
     rnd = random.Random(seed)
     tokens = []
     for _ in range(count):
         firm = synthetic_firm(q, rnd)
-        assessment, token = svc.start_assessment(rnd.choice(("ko", "ko", "en")))
+        assessment, token = drafts.start_assessment(rnd.choice(("ko", "ko", "en")))
         tokens.append(token)
-        svc.save_profile(assessment, firm, assessment.revision)
-        svc.save_answers(assessment, synthetic_answers(q, firm, rnd), assessment.revision)
-        svc.submit(assessment)
+        drafts.save_profile(assessment, firm, assessment.revision)
+        drafts.save_answers(assessment, synthetic_answers(q, firm, rnd), assessment.revision)
+        submit(assessment)
     db.session.flush()
     return tokens

@@ -15,8 +15,9 @@ from typing import Any
 from flask import current_app
 
 from ..models import Assessment
-from . import assessments as svc
-from .results import result_view
+from ..presentation.results import result_view
+from .benchmarks import benchmark_of
+from .submission import previous_result, result_of
 
 
 def report_view(assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None) -> dict:
@@ -24,12 +25,12 @@ def report_view(assessment: Assessment, lang: str, issuer: dict[str, Any] | None
     dates its PDF: the reader's way of writing the date)."""
     from reports import format_date
 
-    questionnaire, document, data = svc.result_of(assessment)
+    questionnaire, document, data = result_of(assessment)
     view = result_view(
         questionnaire, document, data, lang,
         date=format_date(assessment.submitted_at.date(), lang) if assessment.submitted_at else "",
-        benchmark=svc.benchmark_of(assessment, data) if assessment.status == "submitted" else None,
-        previous=svc.previous_result(assessment), issuer=issuer,
+        benchmark=benchmark_of(assessment, data) if assessment.status == "submitted" else None,
+        previous=previous_result(assessment), issuer=issuer,
     )  # fmt: skip
     view["min_cohort"] = current_app.config["BENCHMARK_MIN_COHORT"]
     return view

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from assess import create_app
+from assess.presentation.results import result_view
 from assess.scoring import Benchmark, read_document
 from assess.services.documents import score_document
-from assess.services.results import result_view
 from reports import format_date
 
 ROOT = Path(__file__).resolve().parents[2]

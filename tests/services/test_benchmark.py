@@ -8,8 +8,10 @@ from sqlalchemy import select
 from assess.extensions import db
 from assess.models import DIMENSION_COLUMNS, Assessment, AssessmentResult
 from assess.scoring import PeerScores, benchmark
-from assess.services import assessments as svc
+from assess.services.benchmarks import benchmark_of
 from assess.services.demo import seed_demo_firms
+from assess.services.questionnaires import questionnaire_of
+from assess.services.submission import result_of
 
 
 @pytest.mark.parametrize("k", [3, 5, 40])
@@ -21,7 +23,7 @@ def test_sql_benchmark_matches_the_pure_function(app, k):
         rows = db.session.scalars(select(AssessmentResult)).all()
         not_pursued = 0
         for assessment in db.session.scalars(select(Assessment).limit(20)):
-            _, _, data = svc.result_of(assessment)
+            _, _, data = result_of(assessment)
             mine = next(r for r in rows if r.assessment_id == assessment.id)
             me = PeerScores(mine.industry, mine.size_band, data["overall"]["score"],
                             {d["id"]: d["score"] for d in data["dimensions"]},
@@ -38,12 +40,12 @@ def test_sql_benchmark_matches_the_pure_function(app, k):
                 for r in rows
                 if r.assessment_id != assessment.id
             ]
-            q = svc.questionnaire_of(assessment)
+            q = questionnaire_of(assessment)
             expected = benchmark(me, peers, k=k, weights={d.id: d.weight for d in q.dimensions})
-            got = svc.benchmark_of(assessment, data)
+            got = benchmark_of(assessment, data)
             assert got == expected
         assert not_pursued  # domestic-only firms are compared like with like, too
         assert any(
-            svc.benchmark_of(a, svc.result_of(a)[2]) is not None
+            benchmark_of(a, result_of(a)[2]) is not None
             for a in db.session.scalars(select(Assessment).limit(3))
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assess.services.results import split_action
+from assess.presentation.results import split_action
 
 
 @pytest.mark.parametrize(

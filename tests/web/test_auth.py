@@ -675,6 +675,37 @@ def test_invited_member_sets_a_password_from_the_mailed_link(app, client, inbox)
     assert [row.action for row in audit_rows(app)].count("password.invitation") == 1
 
 
+def test_invitation_with_the_mail_server_down_still_makes_the_member_and_shows_the_link(
+        app, client):
+    make_user(app, "boss@example.kr", org=("정밀컨설팅", "consultancy"), role="org_admin")
+    sign_in(client, "boss@example.kr")
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
+    page = client.get("/organisation/members?lang=en")
+    response = client.post("/organisation/members", data={
+        "csrf_token": csrf_token(page.text), "email": "new@example.kr", "role": "consultant"})
+    assert response.status_code == 303
+    shown = client.get("/organisation/members?lang=en").text
+    assert "The mail server could not be reached" in shown
+    link = re.search(r"(http://localhost/password/invitation/[^\s<\"]+)", shown).group(1)
+    assert choose_password(app.test_client(), unescape(link)).status_code == 303
+    assert sign_in(app.test_client(), "new@example.kr", NEW_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("ko", "new@example.kr 님은 이미 다른 조직의 구성원입니다"),
+    ("en", "new@example.kr is a member of an organisation already"),
+])
+def test_a_refused_invitation_says_why_in_the_readers_language(app, client, lang, expected):
+    make_user(app, "new@example.kr", org=("다른컨설팅", "consultancy"), role="consultant")
+    make_user(app, "boss@example.kr", org=("정밀컨설팅", "consultancy"), role="org_admin")
+    sign_in(client, "boss@example.kr")
+    page = client.get(f"/organisation/members?lang={lang}")
+    response = client.post("/organisation/members", data={
+        "csrf_token": csrf_token(page.text), "email": "new@example.kr", "role": "consultant"})
+    assert response.status_code == 422
+    assert expected in unescape(response.text)
+
+
 # Password hashing.
 
 

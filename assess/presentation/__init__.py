@@ -1,0 +1,1 @@
+"""How results read: the plain, one-language view of a result that pages and PDFs both show."""

@@ -1,0 +1,160 @@
+"""Use cases of a draft assessment: start, find by resume link, save the profile and answers.
+
+Services flush; the caller (a view or CLI command) commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Assessment, Firm
+from ..questionnaire import PROFILE_FIELDS, Questionnaire
+from ..scoring import AnswersError
+from ..scoring.answers import validate_answer, validate_firm
+from ..scoring.engine import applicable_answers, facts_profile
+from .errors import AlreadySubmitted, RevisionConflict
+from .questionnaires import current_questionnaire, questionnaire_of
+
+# The revision column is a 32-bit integer on PostgreSQL; a posted revision outside this range
+# cannot be the one a page was loaded at, so it is a conflict, never a database error.
+MAX_REVISION = 2**31 - 1
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_assessment(language: str, previous: Assessment | None = None) -> tuple[Assessment, str]:
+    """A new draft with a fresh resume token (returned once; only its hash is stored).
+
+    A re-assessment keeps the firm and links to the previous assessment; it copies the firm
+    profile (shown to the respondent to check) but no answers.
+    """
+    questionnaire = current_questionnaire()
+    token = secrets.token_urlsafe(24)  # 192 bits
+    assessment = Assessment(
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        language=language,
+        profile=dict(previous.profile) if previous else {},
+        answers={},
+        status="draft",
+        revision=1,
+        resume_token_hash=token_hash(token),
+        firm=previous.firm if previous else None,
+        previous_id=previous.id if previous else None,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    return assessment, token
+
+
+def find_by_token(token: str) -> Assessment | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(Assessment).where(Assessment.resume_token_hash == token_hash(token))
+    )
+
+
+def _store(assessment: Assessment, revision: int, **values: Any) -> None:
+    """Write ``values`` only if nobody saved since ``revision``: one atomic compare-and-set."""
+    if assessment.status != "draft":
+        raise AlreadySubmitted()
+    if not 1 <= revision <= MAX_REVISION:
+        raise RevisionConflict(assessment.revision)
+    result = db.session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.revision == revision,
+               Assessment.status == "draft")
+        .values(revision=revision + 1, updated_at=datetime.now(UTC), **values)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if result.rowcount != 1:
+        db.session.refresh(assessment)
+        if assessment.status != "draft":
+            raise AlreadySubmitted()
+        raise RevisionConflict(assessment.revision)
+    db.session.refresh(assessment)
+
+
+def save_profile(assessment: Assessment, profile: dict[str, Any], revision: int) -> None:
+    """Store the firm profile (validated) and drop answers that no longer apply."""
+    questionnaire = questionnaire_of(assessment)
+    profile = validate_firm(profile, questionnaire)
+    answers = _prune(questionnaire, profile, dict(assessment.answers))
+    _store(assessment, revision, profile=profile, answers=answers)
+    _sync_firm(assessment, profile)
+
+
+def save_answers(
+    assessment: Assessment, changes: dict[str, Any], revision: int
+) -> dict[str, AnswersError]:
+    """Merge the valid ``changes`` (question id → answer, None to clear) and drop answers that stop
+    applying; return the invalid ones (question id → error), whose stored answers stay as they were.
+    """
+    questionnaire = questionnaire_of(assessment)
+    answers = dict(assessment.answers)
+    rejected: dict[str, AnswersError] = {}
+    for qid, value in changes.items():
+        try:
+            checked = validate_answer(qid, value, questionnaire)
+        except AnswersError as exc:
+            rejected[qid] = exc
+            continue
+        if checked is None:
+            answers.pop(qid, None)
+        else:
+            answers[qid] = checked
+    answers = _prune(questionnaire, assessment.profile, answers)
+    _store(assessment, revision, answers=answers)
+    return rejected
+
+
+def _prune(questionnaire: Questionnaire, profile: dict, answers: dict) -> dict:
+    applied, _, _ = applicable_answers(
+        questionnaire, answers, facts_profile(questionnaire, profile)
+    )
+    return applied
+
+
+def applicable_questions(assessment: Assessment, answers: dict | None = None) -> list[str]:
+    """Ids of the questions that apply, given the profile and ``answers`` (default: stored)."""
+    questionnaire = questionnaire_of(assessment)
+    answers = assessment.answers if answers is None else answers
+    profile = facts_profile(questionnaire, assessment.profile)
+    _, _, skipped = applicable_answers(questionnaire, answers, profile)
+    return [q.id for q in questionnaire.questions if q.id not in skipped]
+
+
+def _sync_firm(assessment: Assessment, profile: dict[str, Any]) -> None:
+    firm = assessment.firm or Firm()
+    for key in PROFILE_FIELDS:
+        setattr(firm, key, profile.get(key, "" if key == "name" else None))
+    if assessment.firm is None:
+        db.session.add(firm)
+        db.session.flush()
+        assessment.firm_id = firm.id
+    db.session.flush()
+
+
+def has_profile(assessment: Assessment) -> bool:
+    """The firm profile has been filled (it is saved whole, so the name stands for it)."""
+    return bool(assessment.profile.get("name"))
+
+
+def first_open_page(assessment: Assessment, pages: list[tuple[str, list[str]]]) -> str:
+    """The first page (id) with an applicable unanswered question; "check" when all answered."""
+    if not has_profile(assessment):
+        return "profile"
+    applicable = set(applicable_questions(assessment))
+    for page_id, question_ids in pages:
+        if any(q in applicable and q not in assessment.answers for q in question_ids):
+            return page_id
+    return "check"

@@ -1,0 +1,81 @@
+"""Submitting an assessment, and its result: rescored from the stored answers with the assessment's
+own questionnaire version; the denormalised result row written once, at submit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+
+from ..extensions import db
+from ..models import Assessment, AssessmentResult
+from ..questionnaire import Questionnaire
+from ..scoring import AnswersDocument, result_json, score
+from .questionnaires import questionnaire_of
+
+
+def document_of(assessment: Assessment) -> AnswersDocument:
+    return AnswersDocument(
+        assessment.questionnaire_id,
+        assessment.questionnaire_version,
+        assessment.language,
+        dict(assessment.profile),
+        dict(assessment.answers),
+    )
+
+
+def result_of(assessment: Assessment) -> tuple[Questionnaire, AnswersDocument, dict]:
+    """Rescore the stored answers with the assessment's own questionnaire version."""
+    questionnaire = questionnaire_of(assessment)
+    document = document_of(assessment)
+    return (
+        questionnaire,
+        document,
+        result_json(questionnaire, document, score(questionnaire, document)),
+    )
+
+
+def submit(assessment: Assessment) -> bool:
+    """Submit once: True for the request that submitted, False for a replay or double click."""
+    now = datetime.now(UTC)
+    result = db.session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.status == "draft")
+        .values(status="submitted", submitted_at=now, revision=Assessment.revision + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(assessment)
+    if result.rowcount != 1:
+        return False
+    questionnaire, document, data = result_of(assessment)
+    scores = {d["id"]: d["score"] for d in data["dimensions"]}
+    db.session.add(
+        AssessmentResult(
+            assessment_id=assessment.id,
+            questionnaire_id=assessment.questionnaire_id,
+            questionnaire_version=assessment.questionnaire_version,
+            industry=document.firm.get("industry"),
+            region=document.firm.get("region"),
+            size_band=questionnaire.size_band_for(document.firm.get("employees")),
+            quarter=f"{now.year}Q{(now.month - 1) // 3 + 1}",
+            submitted_at=now,
+            overall=data["overall"]["score"],
+            level=data["overall"]["level"],
+            confidence=data["confidence"],
+            **scores,
+        )
+    )
+    db.session.flush()
+    return True
+
+
+def previous_result(assessment: Assessment) -> dict | None:
+    """The result of the firm's previous submitted assessment, for progress."""
+    previous = (
+        db.session.get(Assessment, assessment.previous_id) if assessment.previous_id else None
+    )
+    if previous is None or previous.status != "submitted":
+        return None
+    _, _, data = result_of(previous)
+    data["date"] = previous.submitted_at.date().isoformat() if previous.submitted_at else ""
+    return data
