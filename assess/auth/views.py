@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (
     current_app,
     flash,
@@ -150,12 +149,20 @@ def account():
     status = 200
     if form.validate_on_submit():
         try:
-            accounts.hasher().verify(user.password_hash or "", form.current.data)
-        except (VerificationError, InvalidHashError):
+            accounts.change_password(user, form.current.data, form.password.data,
+                                     audit.client_address())  # fmt: skip
+        except Throttled as exc:
+            db.session.commit()  # the audit row of the refusal
+            minutes = max(1, (exc.retry_after + 59) // 60)
+            form.current.errors = [_("Too many failed attempts. Try again in %(minutes)s minutes, "
+                                     "or reset your password.", minutes=minutes)]  # fmt: skip
+            page = render_template("auth/account.html", form=form, user=user)
+            return page, 429, {"Retry-After": str(exc.retry_after)}
+        except accounts.InvalidCredentials:
+            db.session.commit()  # the failure counts for throttling
             form.current.errors = [_("The current password is not right.")]
             status = 422
         else:
-            accounts.set_password(user, form.password.data, how="change")
             start_session(user)  # this session continues; every other one ends
             db.session.commit()
             flash(_("Your password is changed. You were signed out everywhere else."), "success")

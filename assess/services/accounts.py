@@ -207,6 +207,26 @@ def set_password(user: User, password: str, actor: User | None = None, *, how: s
     audit.record(f"password.{how}", f"user:{user.id}", actor or user)
 
 
+def change_password(user: User, current: str, new: str, address: str) -> None:
+    """A signed-in user's own change, proven by the current password.
+
+    Wrong guesses count like failed sign-ins, so a borrowed session cannot be used to find the
+    password by trying.
+
+    :raise throttle.Throttled: after too many failures for the account or the address.
+    :raise InvalidCredentials: when ``current`` is not the password.
+    """
+    throttle.check(user.email, address)
+    try:
+        hasher().verify(user.password_hash or "", current)
+    except (VerificationError, InvalidHashError):
+        throttle.failed(user.email, address)
+        audit.record("password.change_failed", f"user:{user.id}", user)
+        raise InvalidCredentials() from None
+    throttle.succeeded(user.email)
+    set_password(user, new, how="change")
+
+
 def set_active(user: User, active: bool, actor: User) -> None:
     user.active = active
     end_sessions(user)

@@ -448,6 +448,20 @@ def test_password_change_with_a_wrong_current_password_is_refused(app, client):
     assert sign_in(app.test_client()).status_code == 303
 
 
+def test_guessing_the_current_password_on_the_account_page_is_throttled(app, client):
+    """A borrowed session must not let anyone try passwords without limit."""
+    make_user(app)
+    sign_in(client)
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    statuses = [change_password(client, current=f"guess {i}").status_code for i in range(limit)]
+    assert statuses == [422] * limit
+    response = change_password(client)  # even the right password now waits
+    assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= app.config["LOGIN_WINDOW_SECONDS"]
+    assert sign_in(app.test_client()).status_code == 429  # the account's count is shared
+    assert len(audit_rows(app, "password.change_failed")) == limit
+
+
 def test_password_change_checks_the_new_password(app, client):
     make_user(app)
     sign_in(client)
