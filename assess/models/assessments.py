@@ -56,6 +56,9 @@ class Assessment(db.Model):
     language: Mapped[str] = mapped_column(String(2), default="ko")
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Answers carried over from the firm's previous assessment that the respondent has not yet
+    # looked at again (question ids): each is marked on its page until its page is saved.
+    to_review: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[str] = mapped_column(String(16), default="draft")
     # Bumped on every save; a save that names an older revision is a conflict (409).
     revision: Mapped[int] = mapped_column(Integer, default=1)

@@ -23,7 +23,7 @@ from ..services import consents, drafts
 from ..services.benchmarks import benchmark_of
 from ..services.errors import AlreadySubmitted, RevisionConflict
 from ..services.pdf import assessment_pdf
-from ..services.questionnaires import questionnaire_of
+from ..services.questionnaires import current_questionnaire, questionnaire_of
 from ..services.submission import previous_result, result_of
 from ..services.submission import submit as submit_assessment
 from . import bp
@@ -169,7 +169,9 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
         action = request.form.get("action", "next")
         changes, errors = posted_answers(form, questions)
         try:
-            rejected = drafts.save_answers(assessment, changes, posted_revision(form))
+            # A button pressed on the page: its carried answers have been looked at again.
+            rejected = drafts.save_answers(assessment, changes, posted_revision(form),
+                                           reviewed=[x.id for x in questions])  # fmt: skip
         except RevisionConflict as exc:  # the page shows it, with what was typed kept
             form.revision.data, conflict, status = exc.current, True, 409
         else:
@@ -196,7 +198,7 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
         "respond/section.html", form=form, token=token, questions=questions, q=q,
         dimension=q.dimensions_by_id[page], applicable=applicable, errors=errors,
         progress=progress(q, page), conflict=conflict, csrf_failed=csrf_failed, page=page,
-        lang=lang,
+        lang=lang, to_review=set(assessment.to_review),
     ), status  # fmt: skip
 
 
@@ -255,7 +257,9 @@ def _check_page(assessment: Assessment, token: str, status: int = 200, message: 
     view = result_view(q, document, data, lang)
     return render_template(
         "respond/check.html", token=token, assessment=assessment, view=view, q=q,
-        missing=missing, form=ActionForm(), message=message, profile_ok=drafts.has_profile(
+        missing=missing, form=ActionForm(), message=message, to_review=[
+            x for x in q.questions if x.id in set(assessment.to_review)],
+        profile_ok=drafts.has_profile(
             assessment), progress={"step": len(page_ids(q)) + 1,
             "total": len(page_ids(q)) + 1},
     ), status  # fmt: skip
@@ -294,6 +298,7 @@ def results(token: str):
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
         consent=consents.active_consent(assessment), consent_form=ConsentForm(), form=ActionForm(),
         resume_url=public_url(".resume", token=token),
+        current_version=current_questionnaire().version,
     )  # fmt: skip
 
 
@@ -320,11 +325,13 @@ def consent(token: str):
 @bp.post("/r/<token>/again")
 @access(RESUME_LINK)
 def again(token: str):
-    """Start a new assessment of the same firm; the last result stays visible for comparison."""
+    """Start a new assessment of the same firm, blank or from these answers (those that still fit
+    the current questionnaire, each marked for review); the last result stays for comparison."""
     assessment = assessment_for_link(token)
     if not ActionForm().validate_on_submit() or assessment.status != "submitted":
         abort(400)
-    new, new_token = drafts.start_assessment(current_language(), previous=assessment)
+    carry = request.form.get("start") == "previous"
+    new, new_token = drafts.start_assessment(current_language(), previous=assessment, carry=carry)
     db.session.commit()
     return redirect(url_for(".page", token=new_token, page="profile", new=1), code=303)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from ..models import Assessment, Firm
 from ..questionnaire import PROFILE_FIELDS, Questionnaire
 from ..scoring import AnswersError
 from ..scoring.answers import validate_answer, validate_firm
+from ..scoring.carry import carried_answers
 from ..scoring.engine import applicable_answers, facts_profile
 from .errors import AlreadySubmitted, RevisionConflict
 from .questionnaires import current_questionnaire, questionnaire_of
@@ -30,20 +32,27 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def start_assessment(language: str, previous: Assessment | None = None) -> tuple[Assessment, str]:
-    """A new draft with a fresh resume token (returned once; only its hash is stored).
+def start_assessment(
+    language: str, previous: Assessment | None = None, *, carry: bool = False
+) -> tuple[Assessment, str]:
+    """A new draft on the current questionnaire with a fresh resume token (returned once; only
+    its hash is stored).
 
     A re-assessment keeps the firm and links to the previous assessment; it copies the firm
-    profile (shown to the respondent to check) but no answers.
+    profile (shown to the respondent to check) and, with ``carry``, the previous answers that
+    still fit the current questionnaire, each marked for review.
     """
     questionnaire = current_questionnaire()
     token = secrets.token_urlsafe(24)  # 192 bits
+    profile = dict(previous.profile) if previous else {}
+    answers = carried_answers(previous.answers, profile, questionnaire) if carry and previous else {}
     assessment = Assessment(
         questionnaire_id=questionnaire.id,
         questionnaire_version=questionnaire.version,
         language=language,
-        profile=dict(previous.profile) if previous else {},
-        answers={},
+        profile=profile,
+        answers=answers,
+        to_review=sorted(answers),
         status="draft",
         revision=1,
         resume_token_hash=token_hash(token),
@@ -89,15 +98,22 @@ def save_profile(assessment: Assessment, profile: dict[str, Any], revision: int)
     questionnaire = questionnaire_of(assessment)
     profile = validate_firm(profile, questionnaire)
     answers = _prune(questionnaire, profile, dict(assessment.answers))
-    _store(assessment, revision, profile=profile, answers=answers)
+    to_review = [q for q in assessment.to_review if q in answers]
+    _store(assessment, revision, profile=profile, answers=answers, to_review=to_review)
     _sync_firm(assessment, profile)
 
 
 def save_answers(
-    assessment: Assessment, changes: dict[str, Any], revision: int
+    assessment: Assessment,
+    changes: dict[str, Any],
+    revision: int,
+    reviewed: Iterable[str] = (),
 ) -> dict[str, AnswersError]:
     """Merge the valid ``changes`` (question id → answer, None to clear) and drop answers that stop
     applying; return the invalid ones (question id → error), whose stored answers stay as they were.
+
+    A carried answer stops being marked for review when it changes or is in ``reviewed`` (the
+    questions of a page the respondent saved with a button).
     """
     questionnaire = questionnaire_of(assessment)
     answers = dict(assessment.answers)
@@ -113,7 +129,9 @@ def save_answers(
         else:
             answers[qid] = checked
     answers = _prune(questionnaire, assessment.profile, answers)
-    _store(assessment, revision, answers=answers)
+    seen = set(reviewed) | {q for q in changes if answers.get(q) != assessment.answers.get(q)}
+    to_review = [q for q in assessment.to_review if q in answers and q not in seen]
+    _store(assessment, revision, answers=answers, to_review=to_review)
     return rejected
 
 
