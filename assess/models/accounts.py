@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,6 +34,10 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[timestamp]
+    # A consultancy's branding on its PDFs and mails: a logo re-encoded as PNG by us (never
+    # the uploaded bytes) and an accent colour "#rrggbb".
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    accent_colour: Mapped[str | None] = mapped_column(String(7))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", order_by="Membership.id"

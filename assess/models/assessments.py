@@ -30,6 +30,9 @@ class Firm(db.Model):
     founded_year: Mapped[int | None]
     ceo_age: Mapped[int | None]
     created_at: Mapped[timestamp]
+    # The consultancy that keeps this firm as a client (None: a firm that came on its own).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="firm", order_by="Assessment.id"
@@ -67,6 +70,10 @@ class Assessment(db.Model):
     created_at: Mapped[timestamp]
     updated_at: Mapped[timestamp] = mapped_column(onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The consultant who filled it on the client's behalf (None: the firm itself).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # A client firm may withdraw its consultancy's sight of an assessment it filled itself.
+    consultancy_revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     firm: Mapped[Firm | None] = relationship(back_populates="assessments")
     result: Mapped[AssessmentResult | None] = relationship(back_populates="assessment")
