@@ -16,15 +16,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import Assessment, Membership, User
+from .models import Assessment, Firm, Membership, Organisation, User
 from .security import mark_firm_data
 
 PUBLIC = "public"  # anyone: home, start, static files, sign-in and password links
 RESUME_LINK = "resume_link"  # anyone holding a resume link; the assessment is found by it or 404
 SIGNED_IN = "signed_in"  # any active account
 ORG_ADMIN = "org_admin"  # an organisation's administrator, for that organisation only
+CONSULTANCY = "consultancy"  # a member of a consultancy (consultant or its administrator)
 SITE_ADMIN = "site_admin"  # a site administrator
-RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, SITE_ADMIN)
+RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, CONSULTANCY, SITE_ADMIN)
 
 View = TypeVar("View", bound=Callable)
 
@@ -82,6 +83,9 @@ def init_app(app: Flask) -> None:
             abort(403)
         if rule == ORG_ADMIN and current_user.role != "org_admin":
             abort(403)
+        if rule == CONSULTANCY and (current_user.organisation is None
+                                    or current_user.organisation.kind != "consultancy"):
+            abort(403)
         return None
 
 
@@ -124,3 +128,33 @@ def _my_organisation_id() -> int:
     if membership is None:
         abort(404)
     return membership.organisation_id
+
+
+def my_consultancy() -> Organisation:
+    """The signed-in consultant's organisation (the CONSULTANCY rule has checked its kind)."""
+    organisation = current_user.organisation
+    if organisation is None or organisation.kind != "consultancy":
+        abort(404)
+    return organisation
+
+
+def client_of_my_consultancy(firm_id: int) -> Firm:
+    """:raise 404: for another organisation's firm, a firm of its own, or none."""
+    firm = db.session.scalar(select(Firm).where(
+        Firm.id == firm_id, Firm.organisation_id == my_consultancy().id))  # fmt: skip
+    if firm is None:
+        abort(404)
+    return firm
+
+
+def assessment_of_my_client(firm: Firm, assessment_id: int) -> Assessment:
+    """An assessment of ``firm`` (already scoped) that the client has not withdrawn.
+
+    :raise 404: otherwise.
+    """
+    assessment = db.session.scalar(select(Assessment).where(
+        Assessment.id == assessment_id, Assessment.firm_id == firm.id,
+        Assessment.consultancy_revoked_at.is_(None)))  # fmt: skip
+    if assessment is None:
+        abort(404)
+    return assessment

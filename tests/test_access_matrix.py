@@ -14,8 +14,9 @@ from werkzeug.routing import Rule
 from assess import create_app
 from assess.extensions import db
 from assess.permissions import rule_of
-from assess.services import accounts, drafts
+from assess.services import accounts, clients, drafts, submission
 from tests.conftest import empty_tables
+from tests.scoring.documents import BASE_FIRM
 
 PASSWORD = "matrix-password-1"
 ROLES = ["anonymous", "resume_holder", "consultant_a", "consultant_b", "analyst", "org_admin",
@@ -30,6 +31,15 @@ ADMIN = {"anonymous": 302, "resume_holder": 302, **dict.fromkeys(SIGNED_IN, 403)
          "site_admin": 200}  # fmt: skip
 ORG_ADMIN = {"anonymous": 302, "resume_holder": 302, **dict.fromkeys(SIGNED_IN, 403),
              "org_admin": 200}  # fmt: skip
+# Consultancy members; an agency analyst or an administrator without one is refused.
+CONSULTANCY = {"anonymous": 302, "resume_holder": 302, "consultant_a": 200, "consultant_b": 200,
+               "analyst": 403, "org_admin": 200, "site_admin": 403}  # fmt: skip
+
+
+def client_of_a(status: int) -> dict[str, int]:
+    """A route about consultancy A's client: B's consultant gets 404, by construction."""
+    return {**CONSULTANCY, "consultant_a": status, "org_admin": status, "consultant_b": 404}
+
 
 # endpoint → (method, URL values, expected status per visitor)
 MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
@@ -73,6 +83,25 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     "members.index": ("GET", {}, ORG_ADMIN),
     # Another organisation's member: not found, by construction of the scoped query.
     "members.remove": ("POST", {"membership_id": "$membership_b"}, {**ORG_ADMIN, "org_admin": 404}),
+    "consult.clients_list": ("GET", {}, CONSULTANCY),
+    "consult.new_client": ("GET", {}, CONSULTANCY),
+    "consult.client": ("GET", {"firm_id": "$client_a"}, client_of_a(200)),
+    "consult.edit_client": ("GET", {"firm_id": "$client_a"}, client_of_a(200)),
+    "consult.archive_client": ("POST", {"firm_id": "$client_a", "change": "restore"},
+                               client_of_a(303)),
+    "consult.start_assessment": ("POST", {"firm_id": "$client_a"}, client_of_a(303)),
+    "consult.continue_assessment": ("POST", {"firm_id": "$client_a", "assessment_id": "$draft_a"},
+                                    client_of_a(303)),
+    "consult.invite": ("POST", {"firm_id": "$client_a"}, client_of_a(303)),
+    "consult.assessment": ("GET", {"firm_id": "$client_a", "assessment_id": "$submitted_a"},
+                           client_of_a(200)),
+    "consult.accept_profile": ("POST", {"firm_id": "$client_a", "assessment_id": "$submitted_a"},
+                               client_of_a(303)),
+    "consult.report": ("GET", {"firm_id": "$client_a", "assessment_id": "$submitted_a",
+                               "lang": "en"}, client_of_a(200)),
+    "respond.invitation": ("GET", {"token": "$invitation"}, ALL),
+    "respond.withdraw_consultancy": ("POST", {"token": "$token"},
+                                     {**LINK_ONLY, "resume_holder": 303}),
 }
 
 
@@ -97,8 +126,16 @@ def world(database_url, tmp_path):
             "site_admin": accounts.create_user("root@example.org", PASSWORD, site_admin=True),
         }  # fmt: skip
         _, token = drafts.start_assessment("ko")
+        client = clients.create_client(a, dict(BASE_FIRM), users["consultant_a"])
+        draft, _ = clients.start_for_client(client, users["consultant_a"], "ko")
+        submitted, _ = clients.start_for_client(client, users["consultant_a"], "ko")
+        drafts.save_answers(submitted, {}, submitted.revision)
+        submission.submit(submitted)
+        _, invitation = clients.invite_client(client, users["consultant_a"])
         values = {"$token": token, "$analyst_id": users["analyst"].id,
-                  "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999}
+                  "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999,
+                  "$client_a": client.id, "$draft_a": draft.id, "$submitted_a": submitted.id,
+                  "$invitation": invitation}  # fmt: skip
         emails = {role: user.email for role, user in users.items()}
         db.session.commit()
     yield app, values, emails

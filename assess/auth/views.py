@@ -42,7 +42,12 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(user) -> str:
-    return url_for("admin.index") if user.site_admin else url_for("auth.account")
+    """Where a sign-in lands: administrators on the admin area, consultants on their clients."""
+    if user.site_admin:
+        return url_for("admin.index")
+    if user.organisation is not None and user.organisation.kind == "consultancy":
+        return url_for("consult.clients_list")
+    return url_for("auth.account")
 
 
 def start_session(user) -> None:

@@ -18,8 +18,8 @@ from ..permissions import PUBLIC, RESUME_LINK, access, assessment_for_link
 from ..presentation.results import result_view
 from ..questionnaire import PROFILE_FIELDS, Questionnaire
 from ..scoring import AnswersError
-from ..security import public_url
-from ..services import consents, drafts
+from ..security import mark_firm_data, public_url
+from ..services import clients, consents, drafts
 from ..services.benchmarks import benchmark_of
 from ..services.errors import AlreadySubmitted, RevisionConflict
 from ..services.pdf import assessment_pdf
@@ -144,6 +144,7 @@ def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_fai
         "respond/profile.html", form=form, token=token, assessment=assessment,
         progress=progress(q, "profile"), conflict=conflict, csrf_failed=csrf_failed,
         new=request.args.get("new"), previous=previous_result(assessment),
+        consultancy=clients.consultancy_of(assessment), action_form=ActionForm(),
         resume_url=public_url(".resume", token=token),
     ), status  # fmt: skip
 
@@ -299,6 +300,7 @@ def results(token: str):
         consent=consents.active_consent(assessment), consent_form=ConsentForm(), form=ActionForm(),
         resume_url=public_url(".resume", token=token),
         current_version=current_questionnaire().version,
+        consultancy=clients.consultancy_of(assessment),
     )  # fmt: skip
 
 
@@ -369,3 +371,36 @@ def report(token: str, lang: str):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@access(PUBLIC)
+def invitation(token: str):
+    """A consultancy's invitation: who will receive the results, before anything is answered;
+    the button starts the firm's own assessment (once)."""
+    mark_firm_data()
+    invitation = clients.invitation_for(token)
+    if invitation is None:
+        abort(404)
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        started = clients.accept_invitation(invitation, current_language())
+        if started is not None:
+            db.session.commit()
+            return redirect(url_for(".page", token=started[1], page="profile", new=1), code=303)
+    return render_template("respond/invitation.html", invitation=invitation, form=ActionForm())
+
+
+@bp.post("/r/<token>/consultancy")
+@access(RESUME_LINK)
+def withdraw_consultancy(token: str):
+    """The firm stops sharing this assessment with the consultancy that invited it."""
+    assessment = assessment_for_link(token)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    clients.withdraw_from_consultancy(assessment)
+    db.session.commit()
+    flash(_("Your consultancy no longer sees this assessment."), "success")
+    target = ".results" if assessment.status == "submitted" else ".resume"
+    return redirect(url_for(target, token=token), code=303)

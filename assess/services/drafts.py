@@ -152,7 +152,12 @@ def applicable_questions(assessment: Assessment, answers: dict | None = None) ->
 
 
 def _sync_firm(assessment: Assessment, profile: dict[str, Any]) -> None:
-    firm = assessment.firm or Firm()
+    """Keep the firm's record as last given, except a consultancy's record of its client, which
+    only a consultant changes: what the client gave stays on the assessment, shown as changes."""
+    firm = assessment.firm
+    if firm is not None and firm.organisation_id is not None and assessment.created_by_id is None:
+        return
+    firm = firm or Firm()
     for key in PROFILE_FIELDS:
         setattr(firm, key, profile.get(key, "" if key == "name" else None))
     if assessment.firm is None:

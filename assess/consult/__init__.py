@@ -1,0 +1,7 @@
+"""The consultant's workspace: client firms, their assessments and results, invitations, notes."""
+
+from flask import Blueprint
+
+bp = Blueprint("consult", __name__)
+
+from . import views  # noqa: E402, F401  (registers the routes)
