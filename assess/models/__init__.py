@@ -4,9 +4,10 @@ from .accounts import MEMBER_ROLES, ORGANISATION_KINDS, ApiToken, Membership, Or
 from .assessments import DIMENSION_COLUMNS, Assessment, AssessmentResult, Consent, Firm
 from .audit import AuditEvent, LoginFailure
 from .base import utcnow
+from .jobs import ITEM_STATUSES, JOB_STATUSES, Job, JobItem
 
 __all__ = [
-    "DIMENSION_COLUMNS", "MEMBER_ROLES", "ORGANISATION_KINDS", "ApiToken", "Assessment",
-    "AssessmentResult", "AuditEvent", "Consent", "Firm", "LoginFailure", "Membership",
-    "Organisation", "User", "utcnow",
+    "DIMENSION_COLUMNS", "ITEM_STATUSES", "JOB_STATUSES", "MEMBER_ROLES", "ORGANISATION_KINDS",
+    "ApiToken", "Assessment", "AssessmentResult", "AuditEvent", "Consent", "Firm", "Job",
+    "JobItem", "LoginFailure", "Membership", "Organisation", "User", "utcnow",
 ]  # fmt: skip
