@@ -40,6 +40,10 @@ class BatchError(ValueError):
         self.message = message
 
 
+class AssessmentGone(Exception):
+    """An item's assessment was deleted or reopened after the batch started."""
+
+
 def start_batch(
     organisation: Organisation, user: User | None, assessment_ids: list[int], language: str
 ) -> Job:
@@ -79,9 +83,9 @@ def start_batch(
 def job_progress(job: Job) -> dict:
     """``{"status", "done", "total", "failed"}`` as the API returns it: ``done`` counts reports
     rendered, ``failed`` those that could not be; the rest are still waiting or rendering."""
-    counts = dict(db.session.execute(
+    counts: dict[str, int] = {status: n for status, n in db.session.execute(
         select(JobItem.status, func.count()).where(JobItem.job_id == job.id)
-        .group_by(JobItem.status)).tuples().all())  # fmt: skip
+        .group_by(JobItem.status))}  # fmt: skip
     return {"status": job.status, "done": counts.get("done", 0),
             "total": sum(counts.values()), "failed": counts.get("failed", 0)}  # fmt: skip
 
@@ -153,12 +157,12 @@ def render_item(item: JobItem) -> None:
         assessment = db.session.get(Assessment, item.assessment_id)
         try:
             if assessment is None or assessment.status != "submitted":
-                raise LookupError
+                raise AssessmentGone
             organisation = db.session.get(Organisation, job.organisation_id)
             issuer = {"name": organisation.name} if organisation else None
             _write_atomically(_work_dir(job) / f"{item.id}.pdf",
                               assessment_pdf(assessment, job.language, issuer))  # fmt: skip
-        except LookupError:
+        except AssessmentGone:
             error = gettext("The assessment is no longer available.")
         except RenderError as exc:
             current_app.logger.warning("batch %s item %s: %s", job.id, item.id, exc)
