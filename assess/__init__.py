@@ -26,7 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     bodies.init_app(app)  # runs first: a bad body is named as such, not as a CSRF failure
     _trust_proxies(app)
 
-    from . import i18n, models, permissions, security  # noqa: F401  (models register tables)
+    from . import i18n, jobs, models, permissions, security  # noqa: F401  (models register tables,
+    # jobs its commit hook)
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)

@@ -175,3 +175,13 @@ def demo_command(firms: int, seed: int | None) -> None:
             db.session.commit()
             bar.update(batch)
     click.echo(f"{firms} firms created. Results of one: /r/{tokens[0]}/results")
+
+
+@cli.command("worker")
+@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
+              help="Tasks run at once (threads; renders go to the sandboxed render pool).")
+def worker_command(workers: int) -> None:
+    """Run the background-job consumer (batches of PDF reports) until SIGINT or SIGTERM."""
+    from .jobs.worker import run_worker
+
+    run_worker(current_app._get_current_object(), workers)  # type: ignore[attr-defined]

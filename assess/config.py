@@ -38,6 +38,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "QUESTIONNAIRE_DIR", str(PROJECT_ROOT / "questionnaires")
         ),
         "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(Path(instance_path) / "pdf-cache")),
+        # The job queue (Huey): Redis when REDIS_URL is set, else this SQLite file, so that a
+        # laptop needs no extra server. One queue name per deployment sharing a Redis.
+        "HUEY_NAME": os.environ.get("HUEY_NAME", "assess"),
+        "HUEY_SQLITE_PATH": os.environ.get(
+            "HUEY_SQLITE_PATH", str(Path(instance_path) / "jobs.sqlite")
+        ),
+        "BATCH_DIR": os.environ.get("BATCH_DIR", str(Path(instance_path) / "batches")),
         "BENCHMARK_MIN_COHORT": int(os.environ.get("BENCHMARK_MIN_COHORT", DEFAULT_MIN_COHORT)),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_decimal, get_locale, gettext
 
 from .scoring import AnswersError
@@ -17,7 +17,10 @@ LANG_COOKIE = "lang"
 
 
 def select_locale() -> str:
-    """``?lang=`` wins, then the cookie, then Korean."""
+    """``?lang=`` wins, then the cookie, then Korean (also outside a request: the worker and
+    the command line, which choose a language with ``force_locale``)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in languages:

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import Assessment, Firm, Membership, Organisation, User
+from .models import Assessment, Firm, Job, Membership, Organisation, User
 from .security import mark_firm_data
 
 PUBLIC = "public"  # anyone: home, start, static files, sign-in and password links
@@ -121,6 +121,19 @@ def membership_in_my_organisation(membership_id: int) -> Membership:
     if membership is None:
         abort(404)
     return membership
+
+
+def job_of_my_organisation(job_id: int) -> Job:
+    """A background job (batch of reports) of the current user's organisation.
+
+    :raise 404: for a job of another organisation, or none.
+    """
+    job = db.session.scalar(select(Job).where(
+        Job.id == job_id, Job.organisation_id == _my_organisation_id()))  # fmt: skip
+    if job is None:
+        abort(404)
+    mark_firm_data()
+    return job
 
 
 def _my_organisation_id() -> int:

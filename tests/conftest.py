@@ -57,6 +57,8 @@ def app(database_url, tmp_path):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
+            "HUEY_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
+            "BATCH_DIR": str(tmp_path / "batches"),
         }
     )
     yield app

@@ -51,6 +51,19 @@ def insert_sample(conn) -> None:
     )
 
 
+def insert_job(conn) -> None:
+    conn.execute(text(
+        "INSERT INTO organisation (name, kind, created_at) "
+        "SELECT '한빛컨설팅', 'consultancy', CURRENT_TIMESTAMP "
+        "WHERE NOT EXISTS (SELECT 1 FROM organisation)"))  # fmt: skip
+    conn.execute(text(
+        "INSERT INTO job (organisation_id, kind, language, status, created_at) "
+        "SELECT id, 'batch_pdf', 'ko', 'queued', CURRENT_TIMESTAMP FROM organisation"))  # fmt: skip
+    conn.execute(text(
+        "INSERT INTO job_item (job_id, assessment_id, status, attempts) "
+        "SELECT job.id, assessment.id, 'pending', 0 FROM job, assessment"))  # fmt: skip
+
+
 def test_upgrade_downgrade_upgrade_with_data(scratch_url):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
     with app.app_context():
@@ -58,13 +71,22 @@ def test_upgrade_downgrade_upgrade_with_data(scratch_url):
         with db.engine.begin() as conn:
             insert_sample(conn)
             assert conn.execute(text("SELECT count(*) FROM assessment")).scalar() == 1
+        with db.engine.begin() as conn:
+            insert_job(conn)
+        downgrade(revision="0002")  # the jobs go, the assessments stay
+        assert "job_item" not in inspect(db.engine).get_table_names()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM assessment")).scalar() == 1
+        upgrade()
+        with db.engine.begin() as conn:
+            insert_job(conn)
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         with db.engine.begin() as conn:
             insert_sample(conn)
             assert conn.execute(text("SELECT name FROM firm")).scalar() == "예시정밀"
-        assert {"firm", "assessment", "assessment_result", "consent"} <= set(
+        assert {"firm", "assessment", "assessment_result", "consent", "job", "job_item"} <= set(
             inspect(db.engine).get_table_names()
         )
         db.engine.dispose()

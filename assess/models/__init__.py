@@ -5,9 +5,11 @@ from .assessments import DIMENSION_COLUMNS, Assessment, AssessmentResult, Consen
 from .audit import AuditEvent, LoginFailure
 from .base import utcnow
 from .clients import MAX_NOTE_CHARS, AssessmentNote, Invitation
+from .jobs import ITEM_STATUSES, JOB_STATUSES, Job, JobItem
 
 __all__ = [
-    "DIMENSION_COLUMNS", "MAX_NOTE_CHARS", "MEMBER_ROLES", "AssessmentNote", "Invitation", "ORGANISATION_KINDS", "ApiToken", "Assessment",
-    "AssessmentResult", "AuditEvent", "Consent", "Firm", "LoginFailure", "Membership",
+    "DIMENSION_COLUMNS", "ITEM_STATUSES", "JOB_STATUSES", "MAX_NOTE_CHARS", "MEMBER_ROLES",
+    "ORGANISATION_KINDS", "ApiToken", "Assessment", "AssessmentNote", "AssessmentResult",
+    "AuditEvent", "Consent", "Firm", "Invitation", "Job", "JobItem", "LoginFailure", "Membership",
     "Organisation", "User", "utcnow",
 ]  # fmt: skip

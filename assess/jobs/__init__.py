@@ -1,0 +1,99 @@
+"""The background job queue: Huey bound to one app's configuration.
+
+Redis when ``REDIS_URL`` is set, so that consumers on several machines share one queue; otherwise
+a SQLite file in the instance folder (``HUEY_SQLITE_PATH``), so that a laptop needs no extra
+server. Tasks run inside the app's context and commit like a view does. Work is queued only once
+the rows it reads are committed: services leave it on the session, the commit hands it over.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from huey import Huey, RedisHuey, SqliteHuey
+from huey import signals as huey_signals
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..services.batches import ENQUEUE_KEY
+from . import tasks
+
+_lock = threading.Lock()
+
+
+def make_huey(config: dict) -> Huey:
+    """The Huey instance the configuration asks for; results are not kept (the tables are)."""
+    name = config["HUEY_NAME"]
+    if config.get("REDIS_URL"):
+        return RedisHuey(name, url=config["REDIS_URL"], results=False)
+    path = Path(config["HUEY_SQLITE_PATH"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(path), results=False)
+
+
+class JobQueue:
+    """One app's queue and its tasks."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.huey = make_huey(app.config)
+        # Retries cover the database being briefly away; a report that fails to render is
+        # recorded on its item by the task itself, not retried here.
+        task = self.huey.task(retries=2, retry_delay=5)
+        self.render_item = task(self._in_app(tasks.render_item, "batch.render_item"))
+        self.build_archive = task(self._in_app(tasks.build_archive, "batch.build_archive"))
+        self.huey.signal(huey_signals.SIGNAL_INTERRUPTED)(self._requeue_interrupted)
+
+    def _in_app(self, body: Callable, name: str) -> Callable:
+        app = self.app
+
+        @functools.wraps(body)
+        def run(*args):
+            with app.app_context():
+                return body(*args)
+
+        run.__name__ = run.__qualname__ = name  # the name Huey files the task under
+        return run
+
+    def enqueue(self, work: Iterable[tuple[str, int]]) -> None:
+        """Queue ``("render", item_id)`` and ``("archive", job_id)`` pairs."""
+        for kind, ident in work:
+            (self.render_item if kind == "render" else self.build_archive)(ident)
+
+    def _requeue_interrupted(self, _signal, task, *_args) -> None:
+        # A consumer stopped before this task finished: put its item back and queue it again,
+        # so that stopping a worker never loses a report.
+        if task.name.endswith("batch.render_item"):
+            with self.app.app_context():
+                tasks.release_item(task.args[0])
+        self.huey.enqueue(task)
+
+
+def queue_of(app: Flask) -> JobQueue:
+    """The app's queue, made on first use (pages that never queue anything never open it)."""
+    with _lock:
+        queue = app.extensions.get("job_queue")
+        if queue is None:
+            queue = app.extensions["job_queue"] = JobQueue(app)
+        return queue
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_committed(session: Session) -> None:
+    work = session.info.pop(ENQUEUE_KEY, None)
+    if not work or not has_app_context():
+        return
+    try:
+        queue_of(current_app._get_current_object()).enqueue(work)  # type: ignore[attr-defined]
+    except Exception:
+        # The rows are committed and stay pending; `assess worker` queues them when it starts.
+        current_app.logger.exception("could not queue %d background tasks", len(work))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(ENQUEUE_KEY, None)

@@ -1,0 +1,59 @@
+"""Task bodies: each runs in the app's context and commits between steps, so that progress is
+visible while a batch runs and a stopped worker leaves nothing half-recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Job, JobItem, utcnow
+from ..services import batches
+
+# Far beyond a render's time limit: an item "running" this long lost its worker (killed).
+STALE_AFTER = timedelta(minutes=10)
+
+
+def render_item(item_id: int) -> None:
+    item = batches.claim_item(item_id)
+    if item is None:
+        db.session.rollback()
+        return  # finished already, or another worker has it
+    db.session.commit()
+    job_id = item.job_id
+    batches.render_item(item)
+    db.session.commit()
+    build_archive(job_id)
+
+
+def build_archive(job_id: int) -> None:
+    job = db.session.get(Job, job_id)
+    if job is not None and batches.ready_to_archive(job):
+        batches.build_archive(job)
+    db.session.commit()
+
+
+def release_item(item_id: int) -> None:
+    """Put an interrupted item back in the queue's hands."""
+    db.session.execute(update(JobItem).where(JobItem.id == item_id, JobItem.status == "running")
+                       .values(status="pending", started_at=None))  # fmt: skip
+    db.session.commit()
+
+
+def unfinished_work() -> list[tuple[str, int]]:
+    """What unfinished batches still need, for a worker that starts: items of a killed worker
+    are released, every pending item is queued (a copy already queued finds it claimed), and a
+    batch whose items all finished gets its ZIP."""
+    db.session.execute(update(JobItem).where(
+        JobItem.status == "running", JobItem.started_at < utcnow() - STALE_AFTER)
+        .values(status="pending", started_at=None))  # fmt: skip
+    work: list[tuple[str, int]] = []
+    for job in db.session.scalars(select(Job).where(Job.status.in_(("queued", "running")))):
+        pending = [i.id for i in job.items if i.status == "pending"]
+        if pending:
+            work += [("render", i) for i in pending]
+        elif batches.ready_to_archive(job):
+            work.append(("archive", job.id))
+    db.session.commit()
+    return work

@@ -1,0 +1,44 @@
+"""``assess worker``: a Huey consumer for the app's queue.
+
+Threads, not processes: a task spends its time waiting for the sandboxed render process (which
+has its own time limit, memory cap and recycling), so threads are enough and share one warm pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+from flask import Flask
+from huey.consumer import Consumer
+
+from . import queue_of, tasks
+
+# A graceful stop waits this long for the renders in hand (each is capped at 20 s) before the
+# rest are put back in the queue.
+SHUTDOWN_TIMEOUT = 45.0
+
+
+class GracefulConsumer(Consumer):
+    """Stops on SIGTERM as on SIGINT: finish the renders in hand, then exit 0. A second signal
+    stops at once; the items in hand go back to the queue."""
+
+    def _set_signal_handlers(self) -> None:
+        self._signal_actions[signal.SIGTERM] = (False, True)  # (restart, graceful)
+        super()._set_signal_handlers()
+
+
+def run_worker(app: Flask, workers: int = 2) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    queue = queue_of(app)
+    with app.app_context():
+        work = tasks.unfinished_work()
+    queue.enqueue(work)
+    if work:
+        logging.getLogger(__name__).info("queued %d unfinished tasks", len(work))
+    consumer = GracefulConsumer(
+        queue.huey, workers=workers, worker_type="thread", periodic=False,
+        max_delay=1.0,  # a batch starts within a second on SQLite, which is polled
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+    )  # fmt: skip
+    consumer.run()
