@@ -14,7 +14,7 @@ from werkzeug.routing import Rule
 from assess import create_app
 from assess.extensions import db
 from assess.permissions import rule_of
-from assess.services import accounts, clients, drafts, submission
+from assess.services import accounts, batches, clients, drafts, submission
 from tests.conftest import empty_tables
 from tests.scoring.documents import BASE_FIRM
 
@@ -99,6 +99,17 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
                                client_of_a(303)),
     "consult.report": ("GET", {"firm_id": "$client_a", "assessment_id": "$submitted_a",
                                "lang": "en"}, client_of_a(200)),
+    "consult.export_clients": ("GET", {"fmt": "xlsx"}, CONSULTANCY),
+    "consult.choose_compare": ("POST", {}, {**CONSULTANCY, "consultant_a": 303,
+                                            "consultant_b": 303, "org_admin": 303}),
+    "consult.compare": ("GET", {"client": "$compare"}, client_of_a(200)),
+    "consult.start_batch": ("POST", {}, {**CONSULTANCY, "consultant_a": 303, "consultant_b": 303,
+                                         "org_admin": 303}),
+    "consult.job": ("GET", {"job_id": "$job_a"}, client_of_a(200)),
+    "consult.job_progress": ("GET", {"job_id": "$job_a"}, client_of_a(200)),
+    # Not rendered yet: nothing to download, for A as for B.
+    "consult.job_download": ("GET", {"job_id": "$job_a"}, client_of_a(404)),
+    "consult.job_retry": ("POST", {"job_id": "$job_a"}, client_of_a(303)),
     "respond.invitation": ("GET", {"token": "$invitation"}, ALL),
     "respond.withdraw_consultancy": ("POST", {"token": "$token"},
                                      {**LINK_ONLY, "resume_holder": 303}),
@@ -109,6 +120,8 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
 def world(database_url, tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "PDF_CACHE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False,
+                      "HUEY_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
+                      "BATCH_DIR": str(tmp_path / "batches"),
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8})  # fmt: skip
     with app.app_context():
         a = accounts.create_organisation("Consultancy A", "consultancy")
@@ -132,10 +145,13 @@ def world(database_url, tmp_path):
         drafts.save_answers(submitted, {}, submitted.revision)
         submission.submit(submitted)
         _, invitation = clients.invite_client(client, users["consultant_a"])
+        second = clients.create_client(a, {**BASE_FIRM, "name": "둘째정밀"}, users["consultant_a"])
+        job = batches.start_batch(a, users["consultant_a"], [submitted.id], "ko")
         values = {"$token": token, "$analyst_id": users["analyst"].id,
                   "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999,
                   "$client_a": client.id, "$draft_a": draft.id, "$submitted_a": submitted.id,
-                  "$invitation": invitation}  # fmt: skip
+                  "$invitation": invitation, "$compare": [client.id, second.id],
+                  "$job_a": job.id}  # fmt: skip
         emails = {role: user.email for role, user in users.items()}
         db.session.commit()
     yield app, values, emails

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("consult", __name__)
 
-from . import views  # noqa: E402, F401  (registers the routes)
+from . import batches, compare, views  # noqa: E402, F401  (registers the routes)

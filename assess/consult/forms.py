@@ -5,15 +5,22 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, TextAreaField
-from wtforms.validators import Email, Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..models import MAX_NOTE_CHARS
 from ..questionnaire import Questionnaire
 
 
+def looks_like_email(form, field) -> None:
+    """The same rule as account emails: something@domain.tld, no spaces."""
+    local, _, domain = (field.data or "").partition("@")
+    if not local or "." not in domain or any(c.isspace() for c in field.data):
+        raise ValidationError(_l("Enter an email address"))
+
+
 class InviteClientForm(FlaskForm):
     email = EmailField(_l("The client's email (optional)"),
-                       [Optional(), Email(_l("Enter an email address")), Length(max=254)])
+                       [Optional(), Length(max=254), looks_like_email])
 
 
 def notes_form(questionnaire: Questionnaire, lang: str, notes: dict[str, str], formdata=None):

@@ -25,7 +25,7 @@ from ..questionnaire import PROFILE_FIELDS
 from ..respond.forms import profile_form
 from ..scoring import AnswersError
 from ..security import public_url
-from ..services import clients
+from ..services import audit, clients, exports
 from ..services.benchmarks import benchmark_of
 from ..services.pdf import assessment_pdf
 from ..services.questionnaires import current_questionnaire
@@ -49,7 +49,36 @@ def clients_list():
     archived = request.args.get("archived") == "1"
     rows = clients.client_rows(my_consultancy(), search, sort, archived)
     return render_template("consult/clients.html", rows=rows, search=search, sort=sort,
-                           archived=archived)  # fmt: skip
+                           archived=archived, form=ActionForm())  # fmt: skip
+
+
+@bp.get("/clients.<any(csv, xlsx):fmt>")
+@access(CONSULTANCY)
+def export_clients(fmt: str):
+    """The client list with the latest scores, as CSV or XLSX (formula-safe)."""
+    organisation = my_consultancy()
+    lang = current_language()
+    q = current_questionnaire()
+    header = [_("Firm"), _("Industry (KSIC division)"), _("Region of the main plant"),
+              _("Number of employees"), _("Assessed on"), _("Overall readiness index"),
+              _("Level"), *(d.name.get(lang) for d in q.dimensions)]  # fmt: skip
+    rows = []
+    for row in clients.client_rows(organisation):
+        scores = clients.dimension_scores(row.assessment_id) if row.assessment_id else {}
+        rows.append([row.firm.name, row.firm.industry or "", row.firm.region or "",
+                     row.firm.employees, row.date.date().isoformat() if row.date else "",
+                     row.overall, row.level, *(scores.get(d.id) for d in q.dimensions)])  # fmt: skip
+    audit.record("clients.export", f"organisation:{organisation.id}", me(), format=fmt)
+    db.session.commit()
+    if fmt == "csv":
+        body, mimetype = exports.table_csv(header, rows), "text/csv; charset=utf-8"
+    else:
+        body = exports.table_xlsx(_("Clients"), header, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="clients.{fmt}"'
+    return response
 
 
 def _client_form(firm: Firm | None = None):

@@ -12,6 +12,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .assessments import Assessment
 from .base import intpk, timestamp
 
 JOB_KINDS = ("batch_pdf",)
@@ -74,6 +75,7 @@ class JobItem(db.Model):
     entry_name: Mapped[str | None] = mapped_column(String(200))
 
     job: Mapped[Job] = relationship(back_populates="items")
+    assessment: Mapped[Assessment] = relationship()
 
     def __repr__(self) -> str:
         return f"<JobItem {self.id} job={self.job_id} assessment={self.assessment_id} {self.status}>"

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 
 from ..extensions import db
 from ..models import (
+    DIMENSION_COLUMNS,
     MAX_NOTE_CHARS,
     Assessment,
     AssessmentNote,
@@ -150,12 +151,27 @@ def client_rows(
     return listed
 
 
+def dimension_scores(assessment_id: int) -> dict[str, float | None]:
+    """The stored scores of a submitted assessment, per dimension (never rescored)."""
+    result = db.session.scalar(
+        select(AssessmentResult).where(AssessmentResult.assessment_id == assessment_id))
+    return {d: getattr(result, d) for d in DIMENSION_COLUMNS} if result else {}
+
+
 def assessments_of(firm: Firm) -> list[Assessment]:
     """The client's assessments the consultancy may see, oldest first."""
     return list(db.session.scalars(
         select(Assessment).where(Assessment.firm_id == firm.id,
                                  Assessment.consultancy_revoked_at.is_(None))
         .order_by(Assessment.id)))  # fmt: skip
+
+
+def latest_visible(firm: Firm) -> Assessment | None:
+    """The client's latest submitted assessment that the consultancy may see."""
+    return db.session.scalar(
+        select(Assessment).where(Assessment.firm_id == firm.id, Assessment.status == "submitted",
+                                 Assessment.consultancy_revoked_at.is_(None))
+        .order_by(Assessment.submitted_at.desc(), Assessment.id.desc()).limit(1))  # fmt: skip
 
 
 # Assessments for a client.
