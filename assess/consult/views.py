@@ -4,10 +4,12 @@ to the consultant's own consultancy, so another organisation's is a 404 by const
 from __future__ import annotations
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from reports import RenderError, dimension_chart_svg
+from reports.trend import series_colour, trend_chart_svg
 
 from ..extensions import db
 from ..forms import ActionForm
@@ -20,6 +22,7 @@ from ..permissions import (
     client_of_my_consultancy,
     my_consultancy,
 )
+from ..presentation.history import changes_between, trend_series
 from ..presentation.results import result_view
 from ..questionnaire import PROFILE_FIELDS
 from ..respond.forms import profile_form
@@ -147,23 +150,42 @@ def _posted() -> None:
 @bp.get("/clients/<int:firm_id>")
 @access(CONSULTANCY)
 def client(firm_id: int):
-    """One client: its record, every assessment the consultancy may see, invitations."""
+    """One client: its record, every assessment the consultancy may see, what changed from one
+    submitted assessment to the next, and the trend."""
     firm = client_of_my_consultancy(firm_id)
-    assessments = clients.assessments_of(firm)
     lang = current_language()
-    history = []
-    for assessment in assessments:
+    history, submitted = [], []
+    for assessment in clients.assessments_of(firm):
         entry = {"assessment": assessment, "changes": clients.profile_changes(firm, assessment)}
         if assessment.status == "submitted":
             q, document, data = result_of(assessment)
             entry["view"] = result_view(q, document, data, lang)
+            if submitted:
+                entry["since"] = changes_between(submitted[-1][1], data)
+            submitted.append((format_date(assessment.submitted_at, "short"), data, q))
         history.append(entry)
+    trend = None
+    if len(submitted) > 1:
+        q = submitted[-1][2]
+        names = {"overall": _("Overall readiness index"),
+                 **{d.id: d.name.get(lang) for d in q.dimensions}}  # fmt: skip
+        dates = [date for date, _data, _q in submitted]
+        series = trend_series([(date, data) for date, data, _q in submitted])
+        trend = {"names": names, "dates": dates, "series": series,
+                 "colours": {key: series_colour(i) for i, key in enumerate(series)},
+                 "svg": trend_chart_svg(dates, series, names, _("The index over time"))}  # fmt: skip
+    rule_texts = {r.id: r for _date, _data, q in submitted for r in q.rules}
     return render_template(
-        "consult/client.html", firm=firm, history=history, form=ActionForm(),
-        invite_form=InviteClientForm(), invitation_link=request.args.get("link"),
-        field_names={k: getattr(profile_form(current_questionnaire(), lang), k).label.text
-                     for k in PROFILE_FIELDS},
+        "consult/client.html", firm=firm, history=history, form=ActionForm(), trend=trend,
+        invite_form=InviteClientForm(), rule_texts=rule_texts, lang=lang,
+        field_names=field_names(lang),
     )  # fmt: skip
+
+
+def field_names(lang: str) -> dict[str, str]:
+    """The profile fields' labels, as the profile form shows them."""
+    form = profile_form(current_questionnaire(), lang)
+    return {k: str(getattr(form, k).label.text) for k in PROFILE_FIELDS}
 
 
 @bp.post("/clients/<int:firm_id>/assessments")
@@ -249,6 +271,7 @@ def assessment(firm_id: int, assessment_id: int):
         "consult/assessment.html", firm=firm, assessment=assessment, view=view, chart=chart,
         form=form, questionnaire=q, lang=lang,
         changes=clients.profile_changes(firm, assessment), action_form=ActionForm(),
+        field_names=field_names(lang),
     ), status  # fmt: skip
 
 

@@ -229,3 +229,14 @@ def test_a_batch_is_started_from_the_client_list_and_followed(app, consultant):
     assert "0 of 1 reports rendered, 0 failed." in page
     assert '<noscript><meta http-equiv="refresh"' in page
     assert consultant.get(job_url + "/download").status_code == 404  # not rendered yet
+
+
+def test_the_client_page_shows_the_trend_and_what_changed_between_assessments(app, consultant):
+    firm_id = add_client(consultant, FIRMS[0])
+    fill_for_client(consultant, firm_id)
+    fill_for_client(consultant, firm_id)
+    page = unescape(consultant.get(f"/clients/{firm_id}?lang=en").text)
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'class="trend-chart"' in page
+    assert "The index over time" in page and "What changed by" in page
+    assert "Gaps closed" in page and "New gaps" in page
+    assert re.search(r'<td class="num">[+-]\d+\.\d</td>', page)  # a change per row
