@@ -115,6 +115,9 @@ class RenderWorker:
             stdout=subprocess.PIPE,
             env=env,
             close_fds=True,
+            # Its own session: a Ctrl+C meant for the caller's terminal does not kill a render
+            # half way; the caller stops its workers itself (close, atexit).
+            start_new_session=True,
         )
         self._renders = 0
         try:
@@ -164,12 +167,25 @@ _default_pool: RenderPool | None = None
 _default_lock = threading.Lock()
 
 
+_default_size = 1
+
+
+def set_default_pool_size(size: int) -> None:
+    """How many render processes ``render_pdf`` may use at once, before its first render: one
+    per job-queue thread, so that two consumers really render two reports at a time."""
+    global _default_size
+    with _default_lock:
+        if _default_pool is not None and len(_default_pool.workers) != size:
+            raise RuntimeError("the render pool is already running")
+        _default_size = max(1, size)
+
+
 def default_pool() -> RenderPool:
-    """The process-wide pool used by ``render_pdf`` (one worker, default limits)."""
+    """The process-wide pool used by ``render_pdf`` (one worker unless set, default limits)."""
     global _default_pool
     with _default_lock:
         if _default_pool is None:
-            _default_pool = RenderPool()
+            _default_pool = RenderPool(_default_size)
             atexit.register(_default_pool.close)
         return _default_pool
 

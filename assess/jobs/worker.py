@@ -1,7 +1,8 @@
 """``assess worker``: a Huey consumer for the app's queue.
 
-Threads, not processes: a task spends its time waiting for the sandboxed render process (which
-has its own time limit, memory cap and recycling), so threads are enough and share one warm pool.
+Threads, not processes: a task spends its time waiting for a sandboxed render process (each
+has its own time limit, memory cap and recycling), so threads are enough; the pool has one warm
+render process per thread.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import signal
 
 from flask import Flask
 from huey.consumer import Consumer
+
+from reports.sandbox import default_pool, set_default_pool_size
 
 from . import queue_of, tasks
 
@@ -29,6 +32,9 @@ class GracefulConsumer(Consumer):
 
 
 def run_worker(app: Flask, workers: int = 2) -> None:
+    set_default_pool_size(workers)  # a render process per thread: renders run side by side
+    for render_process in default_pool().workers:
+        render_process.start()  # warm now (WeasyPrint and fonts load once), not at the first job
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     queue = queue_of(app)
     with app.app_context():
