@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import Assessment, Membership, User
+from .models import Assessment, Membership, Organisation, User
 from .security import mark_firm_data
 
 PUBLIC = "public"  # anyone: home, start, static files, sign-in and password links
@@ -117,6 +117,18 @@ def membership_in_my_organisation(membership_id: int) -> Membership:
     if membership is None:
         abort(404)
     return membership
+
+
+def my_consultancy() -> Organisation:
+    """The current user's organisation when it is a consultancy (branding is for its PDFs).
+
+    :raise 404: for an agency's administrator, or a user without an organisation: the page
+        does not exist for them, like another organisation's object.
+    """
+    organisation = current_user.organisation
+    if organisation is None or organisation.kind != "consultancy":
+        abort(404)
+    return organisation
 
 
 def _my_organisation_id() -> int:
