@@ -170,10 +170,24 @@ def decoded(data: bytes) -> Image.Image:
                            "%(min)s × %(min)s"), width=width, height=height, min=MIN_LOGO_SIDE,
             )  # fmt: skip
         try:
-            image.load()  # every pixel: a truncated or corrupt file fails here, not later
+            check_complete(data)
+            image.load()  # every pixel: a corrupt file fails here, not later
             return ImageOps.exif_transpose(image)  # photos of a logo: upright as they were taken
         except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombWarning):
             raise unreadable() from None
+
+
+def check_complete(data: bytes) -> None:
+    """:raise OSError: for a file cut short.
+
+    Decoding alone is not enough: importing WeasyPrint sets Pillow's process-wide
+    ``LOAD_TRUNCATED_IMAGES``, and then a cut file decodes with its missing part filled in.
+    """
+    if data.startswith(PNG_MAGIC):
+        # Reads every chunk to IEND: a missing chunk or a short read raises whatever that flag says.
+        Image.open(io.BytesIO(data), formats=["PNG"]).verify()
+    elif not data.rstrip(b"\0\r\n ").endswith(b"\xff\xd9"):  # a JPEG ends with its EOI marker
+        raise OSError("JPEG file without its end marker")
 
 
 def fitted(image: Image.Image) -> Image.Image:

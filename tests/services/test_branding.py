@@ -193,3 +193,15 @@ def test_a_refused_logo_keeps_the_one_before(app):
             branding.set_logo(firm, SVG, None)
         assert firm.logo_png == before
         db.session.rollback()
+
+
+@pytest.mark.parametrize("save", [png_bytes, jpeg_bytes])
+def test_a_cut_file_is_refused_even_where_weasyprint_lets_pillow_load_cut_files(monkeypatch, save):
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)  # as importing WeasyPrint does
+    whole = save()
+    assert branding.clean_logo(whole).startswith(b"\x89PNG")
+    for cut in (len(whole) // 2, len(whole) - 20):
+        with pytest.raises(BrandingError, match="damaged or incomplete"):
+            branding.clean_logo(whole[:cut])
