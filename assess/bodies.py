@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
@@ -24,6 +24,17 @@ class NotUtf8(BadRequest):
     )
 
 
+def body_limit(size: int):
+    """Let one view take bodies up to ``size`` bytes instead of ``MAX_CONTENT_LENGTH`` (a file
+    upload: the multipart body carries the file, the CSRF token and the boundaries)."""
+
+    def mark(view):
+        view.max_body = size
+        return view
+
+    return mark
+
+
 def init_app(app: Flask) -> None:
     """Register the check so that it runs before every other before-request function."""
     app.before_request_funcs.setdefault(None, []).insert(0, check_body)
@@ -34,6 +45,9 @@ def check_body() -> None:
     :raise 400: (NotUtf8) for a URL-encoded form body that is not UTF-8."""
     if request.method not in ("POST", "PUT", "PATCH"):
         return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "max_body", None):
+        request.max_content_length = view.max_body
     limit = request.max_content_length
     streamed = request.content_length is None
     if not (streamed or request.mimetype == "application/x-www-form-urlencoded"):

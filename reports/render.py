@@ -24,6 +24,7 @@ KEEP_WORD_MAX = 16  # longer "words" may break, or they would overflow narrow ta
 LOGO_TYPES = ("data:image/png;", "data:image/jpeg;", "data:image/gif;", "data:image/webp;",
               "data:image/svg+xml")  # fmt: skip
 MAX_LOGO_CHARS = 700_000
+ACCENT = re.compile(r"#[0-9a-fA-F]{6}")  # the only accent that reaches the stylesheet
 DEFAULT_MIN_COHORT = 5
 
 
@@ -78,12 +79,14 @@ def build_html(report: dict[str, Any]) -> str:
     logo = (issuer or {}).get("logo_data_uri") or ""
     if not (logo.startswith(LOGO_TYPES) and len(logo) <= MAX_LOGO_CHARS):
         logo = ""
+    accent = str((issuer or {}).get("accent") or "")
     return ENVIRONMENT.get_template("report.html").render(
         r=report,
         t=labels,
         chart=Markup(chart),  # noqa: S704 - built by charts.py, every text in it escaped
         issuer=issuer,
         logo=logo,
+        accent=accent if ACCENT.fullmatch(accent) else "",
         source_numbers={s["id"]: i for i, s in enumerate(report["sources"], 1)},
         first_case_rule=first_case_rules(report),
         min_cohort=report.get("min_cohort") or DEFAULT_MIN_COHORT,

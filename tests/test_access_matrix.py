@@ -113,6 +113,13 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     "respond.invitation": ("GET", {"token": "$invitation"}, ALL),
     "respond.withdraw_consultancy": ("POST", {"token": "$token"},
                                      {**LINK_ONLY, "resume_holder": 303}),
+    # Branding, of one's own consultancy only. No logo uploaded yet, so none is found; a post
+    # without a file is refused (422); removing no logo or saving an empty colour changes nothing.
+    "members.branding_index": ("GET", {}, ORG_ADMIN),
+    "members.logo": ("GET", {}, {**ORG_ADMIN, "org_admin": 404}),
+    "members.upload_logo": ("POST", {}, {**ORG_ADMIN, "org_admin": 422}),
+    "members.remove_logo": ("POST", {}, {**ORG_ADMIN, "org_admin": 303}),
+    "members.set_accent": ("POST", {}, {**ORG_ADMIN, "org_admin": 303}),
 }
 
 

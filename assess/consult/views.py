@@ -30,6 +30,7 @@ from ..scoring import AnswersError
 from ..security import public_url
 from ..services import audit, clients, exports
 from ..services.benchmarks import benchmark_of
+from ..services.branding import issuer_of
 from ..services.pdf import assessment_pdf
 from ..services.questionnaires import current_questionnaire
 from ..services.submission import previous_result, result_of
@@ -296,9 +297,9 @@ def report(firm_id: int, assessment_id: int, lang: str):
     assessment = assessment_of_my_client(firm, assessment_id)
     if assessment.status != "submitted":
         abort(404)
-    issuer = {"name": my_consultancy().name}
     try:
-        pdf = assessment_pdf(assessment, lang, issuer=issuer)
+        pdf = assessment_pdf(assessment, lang, issuer=issuer_of(my_consultancy()),
+                             notes=clients.report_notes(assessment))  # fmt: skip
     except RenderError:
         abort(503)
     response = make_response(pdf)

@@ -1,7 +1,7 @@
-"""An organisation administrator's page: the members, inviting and removing them."""
+"""An organisation administrator's pages: the members (inviting, removing) and the branding."""
 
 from flask import Blueprint
 
 bp = Blueprint("members", __name__)
 
-from . import views  # noqa: E402, F401  (registers the routes)
+from . import branding, views  # noqa: E402, F401  (registers the routes)

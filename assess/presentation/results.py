@@ -38,6 +38,7 @@ VERSION_NOTE = {
 def gain_label(gain: float | None, lang: str) -> str | None:
     """"+4.2 points" for a positive gain; nothing for none or no gain."""
     return GAIN_LABEL[lang].format(gain) if gain else None
+MAX_NOTE_CHARS = 2000
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -94,12 +95,16 @@ def result_view(
     benchmark: Benchmark | None = None,
     previous: dict[str, Any] | None = None,
     issuer: dict[str, Any] | None = None,
+    notes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything the results page and the PDF show, resolved to ``lang``.
 
     ``data`` is the contract JSON of the result; ``previous`` the same for the firm's last
-    submitted assessment (for progress), with its ``date``.
+    submitted assessment (for progress), with its ``date``. ``notes`` are a consultant's plain
+    text notes, ``{"overall": str | None, "dimensions": {dimension id: str}}``.
     """
+    notes = notes or {}
+    dimension_notes = notes.get("dimensions") or {}
     q = questionnaire
     sources = {s.id: source_view(s, lang) for s in q.sources}
     cases = {c.id: case_view(c, q, lang) for c in q.cases}
@@ -135,6 +140,7 @@ def result_view(
             "delta": round(d["score"] - before, 1) if None not in (d["score"], before) else None,
             "percentile": benchmark.dimensions.get(d["id"]) if benchmark else None,
             "findings": [f for f in findings if f["dimension"] == d["id"]],
+            "note": note_text(dimension_notes.get(d["id"])),
         })  # fmt: skip
     overall_level = q.levels[data["overall"]["level"] - 1]
     cited = {s["id"] for f in findings for s in f["sources"]} | {
@@ -146,6 +152,7 @@ def result_view(
         "questionnaire": dict(data["questionnaire"]),
         "date": date,
         "issuer": issuer,
+        "overall_note": note_text(notes.get("overall")),
         "firm": firm_view(q, document.firm, lang),
         "overall": {
             **data["overall"],
@@ -180,6 +187,17 @@ def result_view(
         "previous": previous_view(previous, data, lang),
         "cases": [{**cases[c["id"]], "why": c["why"][lang]} for c in data.get("cases", [])],
     }
+
+
+def note_text(note: Any) -> str | None:
+    """A consultant's note as printed: plain text, trimmed, at most MAX_NOTE_CHARS.
+
+    Notes are checked for length where they are written; the cut here only keeps the PDF's input
+    bounded whatever a caller passes."""
+    if not isinstance(note, str) or not note.strip():
+        return None
+    text = note.strip().replace("\r\n", "\n")
+    return text if len(text) <= MAX_NOTE_CHARS else text[: MAX_NOTE_CHARS - 1] + "…"
 
 
 def previous_view(previous: dict | None, data: dict, lang: str) -> dict | None:

@@ -24,7 +24,8 @@ from ..models import Assessment, Job, JobItem, Organisation, User, utcnow
 from ..models.jobs import ERROR_LENGTH
 from . import audit
 from .archive import entry_name, status_csv, write_zip
-from .clients import visible_assessments
+from .branding import issuer_of
+from .clients import report_notes, visible_assessments
 
 MAX_ASSESSMENTS = 500
 LANGUAGES = ("ko", "en")
@@ -161,9 +162,10 @@ def render_item(item: JobItem) -> None:
             if assessment is None or assessment.status != "submitted":
                 raise AssessmentGone
             organisation = db.session.get(Organisation, job.organisation_id)
-            issuer = {"name": organisation.name} if organisation else None
+            issuer = issuer_of(organisation) if organisation else None
             _write_atomically(_work_dir(job) / f"{item.id}.pdf",
-                              assessment_pdf(assessment, job.language, issuer))  # fmt: skip
+                              assessment_pdf(assessment, job.language, issuer,
+                                             notes=report_notes(assessment)))  # fmt: skip
         except AssessmentGone:
             error = gettext("The assessment is no longer available.")
         except RenderError as exc:

@@ -294,6 +294,14 @@ def notes_of(assessment: Assessment) -> dict[str, str]:
         select(AssessmentNote).where(AssessmentNote.assessment_id == assessment.id))}  # fmt: skip
 
 
+def report_notes(assessment: Assessment) -> dict[str, Any] | None:
+    """The notes as the PDF takes them: the overall comment and one note per dimension."""
+    flat = notes_of(assessment)
+    if not flat:
+        return None
+    return {"overall": flat.pop("overall", None), "dimensions": flat}
+
+
 def save_notes(assessment: Assessment, notes: dict[str, str], actor: User) -> None:
     """Replace the notes given (an empty text removes one); keys are dimension ids or "overall"."""
     allowed = {"overall", *(d.id for d in questionnaire_of(assessment).dimensions)}

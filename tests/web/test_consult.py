@@ -17,6 +17,7 @@ from sqlalchemy import select
 from assess.extensions import db
 from assess.models import Assessment, Firm, Job
 from tests.conftest import csrf_token
+from tests.reports.conftest import pdf_text, squash
 from tests.scoring.documents import BASE_FIRM
 from tests.web.journey import Respondent
 from tests.web.test_auth import inbox, make_user, sign_in  # noqa: F401  (inbox is a fixture)
@@ -120,6 +121,9 @@ def test_notes_are_saved_checked_and_kept(app, consultant):
     too_long = post(consultant, url, url + "?lang=en", {"overall": "가" * 2001})
     assert too_long.status_code == 422
     assert "{{7*7}} 먼저 MES부터" in unescape(consultant.get(url).text)  # nothing lost
+    pdf = consultant.get(url + "/report-ko.pdf")
+    text = squash(pdf_text(pdf.data))
+    assert squash("{{7*7}} 먼저 MES부터") in text and squash("컨설턴트 의견 — 한빛컨설팅") in text
 
 
 def test_invited_client_fills_its_own_assessment_and_can_withdraw(app, consultant, inbox):  # noqa: F811
