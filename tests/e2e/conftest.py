@@ -92,6 +92,9 @@ def live_server(database_url, tmp_path_factory) -> Iterator[LiveServer]:
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "PDF_CACHE_DIR": str(tmp_path_factory.mktemp("pdf-cache")),
+            "HUEY_SQLITE_PATH": str(tmp_path_factory.mktemp("jobs") / "jobs.sqlite"),
+            "BATCH_DIR": str(tmp_path_factory.mktemp("batches")),
+            "REDIS_URL": None,
         }
     )
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
