@@ -34,7 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     permissions.init_app(app)
 
-    from . import admin, auth, consult, errors, main, members, respond
+    from . import admin, agency, auth, consult, errors, main, members, respond
 
     app.register_blueprint(main.bp)
     app.register_blueprint(respond.bp)
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(members.bp, url_prefix="/organisation")
     app.register_blueprint(consult.bp)
+    app.register_blueprint(agency.bp)
     errors.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     _register_commands(app)

@@ -45,6 +45,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "HUEY_SQLITE_PATH", str(Path(instance_path) / "jobs.sqlite")
         ),
         "BATCH_DIR": os.environ.get("BATCH_DIR", str(Path(instance_path) / "batches")),
+        # How long a consent to share with an agency lasts at most (the firm may withdraw sooner).
+        "CONSENT_YEARS": int(os.environ.get("CONSENT_YEARS", "2")),
         "BENCHMARK_MIN_COHORT": int(os.environ.get("BENCHMARK_MIN_COHORT", DEFAULT_MIN_COHORT)),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_decimal, get_locale, gettext
@@ -32,7 +32,7 @@ def current_language() -> str:
     return str(get_locale() or "ko")
 
 
-def person_message(error: AnswersError | AccountError) -> str:
+def person_message(error: AnswersError | AccountError | Any) -> str:
     """An input error as the person filling the form should read it, in their language."""
     return gettext(error.template, **error.params)
 

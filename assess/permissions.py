@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import Assessment, Firm, Job, Membership, Organisation, User
+from .models import Assessment, Firm, Job, Membership, Organisation, Programme, User
 from .security import mark_firm_data
 
 PUBLIC = "public"  # anyone: home, start, static files, sign-in and password links
@@ -24,8 +24,9 @@ RESUME_LINK = "resume_link"  # anyone holding a resume link; the assessment is f
 SIGNED_IN = "signed_in"  # any active account
 ORG_ADMIN = "org_admin"  # an organisation's administrator, for that organisation only
 CONSULTANCY = "consultancy"  # a member of a consultancy (consultant or its administrator)
+AGENCY = "agency"  # a member of a support agency (analyst or its administrator)
 SITE_ADMIN = "site_admin"  # a site administrator
-RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, CONSULTANCY, SITE_ADMIN)
+RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, CONSULTANCY, AGENCY, SITE_ADMIN)
 
 View = TypeVar("View", bound=Callable)
 
@@ -83,8 +84,8 @@ def init_app(app: Flask) -> None:
             abort(403)
         if rule == ORG_ADMIN and current_user.role != "org_admin":
             abort(403)
-        if rule == CONSULTANCY and (current_user.organisation is None
-                                    or current_user.organisation.kind != "consultancy"):
+        if rule in (CONSULTANCY, AGENCY) and (current_user.organisation is None
+                                              or current_user.organisation.kind != rule):
             abort(403)
         return None
 
@@ -171,3 +172,38 @@ def assessment_of_my_client(firm: Firm, assessment_id: int) -> Assessment:
     if assessment is None:
         abort(404)
     return assessment
+
+
+def my_agency() -> Organisation:
+    """The signed-in analyst's agency (the AGENCY rule has checked its kind)."""
+    organisation = current_user.organisation
+    if organisation is None or organisation.kind != "agency":
+        abort(404)
+    return organisation
+
+
+def assessment_shared_with_my_agency(assessment_id: int) -> Assessment:
+    """A submitted assessment whose firm consented to share it with my agency, and has not
+    withdrawn.
+
+    :raise 404: otherwise: a firm that did not consent does not exist for the agency.
+    """
+    from .services.agencies import consented
+
+    assessment = db.session.scalar(select(Assessment).where(
+        Assessment.id == assessment_id, Assessment.status == "submitted",
+        consented(my_agency())))  # fmt: skip
+    if assessment is None:
+        abort(404)
+    mark_firm_data()
+    return assessment
+
+
+def programme_of_my_agency(programme_id: int) -> Programme:
+    """:raise 404: for another agency's programme, a removed one, or none."""
+    programme = db.session.scalar(select(Programme).where(
+        Programme.id == programme_id, Programme.organisation_id == my_agency().id,
+        Programme.active.is_(True)))  # fmt: skip
+    if programme is None:
+        abort(404)
+    return programme

@@ -14,7 +14,7 @@ from werkzeug.routing import Rule
 from assess import create_app
 from assess.extensions import db
 from assess.permissions import rule_of
-from assess.services import accounts, batches, clients, drafts, submission
+from assess.services import accounts, agencies, batches, clients, consents, drafts, submission
 from tests.conftest import empty_tables
 from tests.scoring.documents import BASE_FIRM
 
@@ -34,6 +34,9 @@ ORG_ADMIN = {"anonymous": 302, "resume_holder": 302, **dict.fromkeys(SIGNED_IN, 
 # Consultancy members; an agency analyst or an administrator without one is refused.
 CONSULTANCY = {"anonymous": 302, "resume_holder": 302, "consultant_a": 200, "consultant_b": 200,
                "analyst": 403, "org_admin": 200, "site_admin": 403}  # fmt: skip
+
+# Agency members (the analyst of agency C); consultants and administrators are refused.
+AGENCY = {"anonymous": 302, "resume_holder": 302, **dict.fromkeys(SIGNED_IN, 403), "analyst": 200}
 
 
 def client_of_a(status: int) -> dict[str, int]:
@@ -110,6 +113,13 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     # Not rendered yet: nothing to download, for A as for B.
     "consult.job_download": ("GET", {"job_id": "$job_a"}, client_of_a(404)),
     "consult.job_retry": ("POST", {"job_id": "$job_a"}, client_of_a(303)),
+    "agency.firms": ("GET", {}, AGENCY),
+    "agency.firm": ("GET", {"assessment_id": "$shared_c"}, AGENCY),
+    "agency.report": ("GET", {"assessment_id": "$shared_c", "lang": "ko"}, AGENCY),
+    "agency.programmes": ("GET", {}, AGENCY),
+    "agency.programme": ("GET", {"programme_id": "$programme_c"}, AGENCY),
+    "agency.remove_programme": ("POST", {"programme_id": "$programme_c"}, {**AGENCY,
+                                                                         "analyst": 303}),
     "respond.invitation": ("GET", {"token": "$invitation"}, ALL),
     "respond.withdraw_consultancy": ("POST", {"token": "$token"},
                                      {**LINK_ONLY, "resume_holder": 303}),
@@ -154,11 +164,16 @@ def world(database_url, tmp_path):
         _, invitation = clients.invite_client(client, users["consultant_a"])
         second = clients.create_client(a, {**BASE_FIRM, "name": "둘째정밀"}, users["consultant_a"])
         job = batches.start_batch(a, users["consultant_a"], [submitted.id], "ko")
+        consents.give_consent(submitted, agency)
+        programme = agencies.create_programme(agency, users["analyst"], name="Programme C",
+                                              description="", link="",
+                                              eligibility_text="{dimension: roi, lt: 101}")
         values = {"$token": token, "$analyst_id": users["analyst"].id,
                   "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999,
                   "$client_a": client.id, "$draft_a": draft.id, "$submitted_a": submitted.id,
                   "$invitation": invitation, "$compare": [client.id, second.id],
-                  "$job_a": job.id}  # fmt: skip
+                  "$job_a": job.id, "$shared_c": submitted.id,
+                  "$programme_c": programme.id}  # fmt: skip
         emails = {role: user.email for role, user in users.items()}
         db.session.commit()
     yield app, values, emails

@@ -1,6 +1,7 @@
 """Database models, a module per area; importing this package registers every table."""
 
 from .accounts import MEMBER_ROLES, ORGANISATION_KINDS, ApiToken, Membership, Organisation, User
+from .agencies import Programme, ResultFinding
 from .assessments import DIMENSION_COLUMNS, Assessment, AssessmentResult, Consent, Firm
 from .audit import AuditEvent, LoginFailure
 from .base import utcnow
@@ -11,5 +12,5 @@ __all__ = [
     "DIMENSION_COLUMNS", "ITEM_STATUSES", "JOB_STATUSES", "MAX_NOTE_CHARS", "MEMBER_ROLES",
     "ORGANISATION_KINDS", "ApiToken", "Assessment", "AssessmentNote", "AssessmentResult",
     "AuditEvent", "Consent", "Firm", "Invitation", "Job", "JobItem", "LoginFailure", "Membership",
-    "Organisation", "User", "utcnow",
+    "Organisation", "Programme", "ResultFinding", "User", "utcnow",
 ]  # fmt: skip

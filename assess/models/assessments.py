@@ -121,6 +121,9 @@ class Consent(db.Model):
     id: Mapped[intpk]
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(64))
+    # The agency the firm agreed to share with (None: consents given before agencies were named,
+    # which no agency sees).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     scope: Mapped[str] = mapped_column(String(32), default="results")
     text_version: Mapped[str] = mapped_column(String(16))
     given_at: Mapped[timestamp]

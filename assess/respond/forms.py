@@ -17,6 +17,7 @@ from wtforms import (
     StringField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.widgets import HiddenInput
 
 from ..i18n import person_message
 from ..questionnaire import Questionnaire
@@ -172,4 +173,5 @@ def fill_from_answers(form: RevisionForm, questions: list[Question], answers: di
 
 
 class ConsentForm(FlaskForm):
-    share = BooleanField(_l("Share my results with a public SME support agency"))
+    agency = IntegerField(validators=[InputRequired()], widget=HiddenInput())
+    share = BooleanField(_l("Share my results with this agency"))

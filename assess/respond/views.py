@@ -3,7 +3,17 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -19,7 +29,7 @@ from ..presentation.results import result_view
 from ..questionnaire import PROFILE_FIELDS, Questionnaire
 from ..scoring import AnswersError
 from ..security import mark_firm_data, public_url
-from ..services import clients, consents, drafts
+from ..services import agencies, clients, consents, drafts
 from ..services.benchmarks import benchmark_of
 from ..services.errors import AlreadySubmitted, RevisionConflict
 from ..services.pdf import assessment_pdf
@@ -297,7 +307,10 @@ def results(token: str):
     chart = dimension_chart_svg(view["dimensions"], lang, _("Scores by dimension"))
     return render_template(
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
-        consent=consents.active_consent(assessment), consent_form=ConsentForm(), form=ActionForm(),
+        agencies=consents.agencies(), consents=consents.active_consents(assessment),
+        programmes=agencies.programmes_for(assessment),
+        consent_form=ConsentForm(), form=ActionForm(),
+        consent_years=current_app.config["CONSENT_YEARS"],
         resume_url=public_url(".resume", token=token),
         current_version=current_questionnaire().version,
         consultancy=clients.consultancy_of(assessment),
@@ -307,17 +320,22 @@ def results(token: str):
 @bp.post("/r/<token>/consent")
 @access(RESUME_LINK)
 def consent(token: str):
-    """Give (ticked box) or withdraw consent to share results with a support agency."""
+    """Give (ticked box) or withdraw consent to share results with one named support agency."""
     assessment = assessment_for_link(token)
     form = ConsentForm()
     if not form.validate_on_submit() or assessment.status != "submitted":
         abort(400)
+    agency = next((a for a in consents.agencies() if a.id == form.agency.data), None)
+    if agency is None:
+        abort(404)
     if request.form.get("action") == "withdraw":
-        consents.withdraw_consent(assessment)
-        flash(_("You withdrew your consent. Your results are no longer shared."), "success")
+        consents.withdraw_consent(assessment, agency)
+        flash(_("You withdrew your consent: %(agency)s no longer sees your results.",
+                agency=agency.name), "success")  # fmt: skip
     elif form.share.data:
-        consents.give_consent(assessment)
-        flash(_("Thank you. Your results are shared with the support agency."), "success")
+        consents.give_consent(assessment, agency)
+        flash(_("Thank you. Your results are shared with %(agency)s.", agency=agency.name),
+              "success")  # fmt: skip
     else:
         flash(_("Nothing was shared: tick the box to share your results."), "error")
     db.session.commit()

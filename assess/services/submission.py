@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 
 from ..extensions import db
-from ..models import Assessment, AssessmentResult
+from ..models import Assessment, AssessmentResult, ResultFinding
 from ..questionnaire import Questionnaire
 from ..scoring import AnswersDocument, result_json, score
 from .questionnaires import questionnaire_of
@@ -65,6 +65,12 @@ def submit(assessment: Assessment) -> bool:
             **scores,
         )
     )
+    db.session.flush()
+    db.session.add_all(
+        ResultFinding(assessment_id=assessment.id, rule=f["rule"], dimension=f["dimension"],
+                      priority=f["priority"])
+        for f in data["findings"]
+    )  # fmt: skip
     db.session.flush()
     return True
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
 
 from assess.extensions import db
 from assess.models import Assessment, AssessmentResult, Consent
+from assess.services import accounts
 from tests.conftest import csrf_token
 from tests.scoring.documents import Solver, all_answers, best_answer, worst_answer
 from tests.web.journey import PAGES, Q, Respondent, revision_of
@@ -217,26 +219,39 @@ def test_free_text_is_escaped(client, payload):
             assert "{{7*7}}" in html and ">49<" not in html
 
 
-def test_consent_is_explicit_recorded_and_withdrawable(client, app):
+def test_consent_names_the_agency_is_explicit_recorded_and_withdrawable(client, app):
+    with app.app_context():
+        agency = accounts.create_organisation("부산중소기업지원센터", "agency")
+        db.session.commit()
+        agency_id = agency.id
     me = Respondent(client)
     me.start("en")
     me.answer_everything()
     me.submit()
-    page = client.get(me.url("results")).text
-    assert 'name="share"' in page and "checked" not in page.split('name="share"')[1][:40]
+    page = unescape(client.get(me.url("results")).text)
+    assert "Share my results with 부산중소기업지원센터" in page
+    assert "Not your individual answers" in page and "Saying no is fine" in page
+    assert 'name="share" value="y"' in page and "checked" not in page.split('name="share"')[1][:40]
     token = csrf_token(page)
     # Not ticked: nothing is recorded.
-    client.post(me.url("consent"), data={"csrf_token": token, "action": "give"})
+    client.post(me.url("consent"), data={"csrf_token": token, "action": "give",
+                                         "agency": agency_id})  # fmt: skip
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Consent)) == 0
-    client.post(me.url("consent"), data={"csrf_token": token, "action": "give", "share": "y"})
+    client.post(me.url("consent"), data={"csrf_token": token, "action": "give", "share": "y",
+                                         "agency": agency_id})  # fmt: skip
     with app.app_context():
         consent = db.session.scalar(select(Consent))
         assert consent.withdrawn_at is None and consent.text_version and consent.given_at
+        assert consent.organisation_id == agency_id
     assert "Withdraw consent" in client.get(me.url("results")).text
-    client.post(me.url("consent"), data={"csrf_token": token, "action": "withdraw"})
+    client.post(me.url("consent"), data={"csrf_token": token, "action": "withdraw",
+                                         "agency": agency_id})  # fmt: skip
     with app.app_context():
         assert db.session.scalar(select(Consent)).withdrawn_at is not None
+    unknown = client.post(me.url("consent"), data={"csrf_token": token, "action": "give",
+                                                   "share": "y", "agency": 999_999})  # fmt: skip
+    assert unknown.status_code == 404
 
 
 def test_reassessment_shows_the_last_result_and_the_change(client, app):

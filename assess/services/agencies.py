@@ -1,0 +1,153 @@
+"""Use cases of a support agency: the firms that consented to it, its support programmes and who
+they fit. Aggregates over all firms live in ``aggregates``; nothing here reaches a firm that did
+not consent to this agency, except as a count that the caller must pass through disclosure
+control."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import (
+    DIMENSION_COLUMNS,
+    Assessment,
+    AssessmentResult,
+    Consent,
+    Organisation,
+    Programme,
+    User,
+)
+from ..questionnaire.conditions import Facts
+from ..questionnaire.eligibility import eligibility_test, parse_eligibility
+from ..scoring.answers import N_
+from ..scoring.engine import facts_profile
+from . import audit
+from .questionnaires import current_questionnaire, questionnaire_of
+
+MAX_NAME, MAX_DESCRIPTION, MAX_LINK = 200, 4000, 500
+
+
+class ProgrammeError(ValueError):
+    """A programme that cannot be saved as written; ``field`` names the input at fault."""
+
+    def __init__(self, field: str, template: str, **params: Any):
+        self.field, self.template, self.params = field, template, params
+        self.message = template % params if params else template
+        super().__init__(self.message)
+
+
+# Consenting firms.
+
+
+def consented(agency: Organisation):
+    """The condition for an assessment shared with ``agency`` and not withdrawn."""
+    return Assessment.id.in_(select(Consent.assessment_id).where(
+        Consent.organisation_id == agency.id, Consent.withdrawn_at.is_(None)))  # fmt: skip
+
+
+def consenting_results(agency: Organisation) -> list[tuple[Assessment, AssessmentResult]]:
+    """Every submitted assessment shared with ``agency``, newest first."""
+    return list(db.session.execute(
+        select(Assessment, AssessmentResult)
+        .join(AssessmentResult, AssessmentResult.assessment_id == Assessment.id)
+        .where(consented(agency))
+        .order_by(AssessmentResult.submitted_at.desc())))  # fmt: skip
+
+
+def facts_of(assessment: Assessment, result: AssessmentResult) -> Facts:
+    """What an eligibility condition looks at, from what was stored at submit (never rescored)."""
+    q = questionnaire_of(assessment)
+    return Facts(assessment.answers, facts_profile(q, assessment.profile),
+                 {d: getattr(result, d) for d in DIMENSION_COLUMNS})  # fmt: skip
+
+
+# Programmes.
+
+
+def _checked(name: str, description: str, link: str, eligibility_text: str) -> dict[str, Any]:
+    name, description, link = (name or "").strip(), (description or "").strip(), (link or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise ProgrammeError("name", N_("Give a name of 1 to %(max)s characters"), max=MAX_NAME)
+    if len(description) > MAX_DESCRIPTION:
+        raise ProgrammeError("description", N_("Use at most %(max)s characters"),
+                             max=MAX_DESCRIPTION)  # fmt: skip
+    if link:
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > MAX_LINK:
+            raise ProgrammeError("link", N_("Give a web address starting with https://"))
+    condition = parse_eligibility(eligibility_text, current_questionnaire())
+    return {"name": name, "description": description, "link": link or None,
+            "eligibility_text": eligibility_text.strip(), "eligibility": condition}  # fmt: skip
+
+
+def create_programme(agency: Organisation, actor: User | None, *, name: str, description: str,
+                     link: str, eligibility_text: str, sample: bool = False) -> Programme:
+    """:raise ProgrammeError or EligibilityError: naming what is wrong."""
+    programme = Programme(organisation_id=agency.id, sample=sample,
+                          **_checked(name, description, link, eligibility_text))  # fmt: skip
+    db.session.add(programme)
+    db.session.flush()
+    audit.record("programme.create", f"programme:{programme.id}", actor)
+    return programme
+
+
+def update_programme(programme: Programme, actor: User, *, name: str, description: str,
+                     link: str, eligibility_text: str) -> None:
+    for key, value in _checked(name, description, link, eligibility_text).items():
+        setattr(programme, key, value)
+    audit.record("programme.update", f"programme:{programme.id}", actor)
+    db.session.flush()
+
+
+def remove_programme(programme: Programme, actor: User) -> None:
+    programme.active = False
+    audit.record("programme.remove", f"programme:{programme.id}", actor)
+    db.session.flush()
+
+
+def programmes_of(agency: Organisation) -> list[Programme]:
+    return list(db.session.scalars(select(Programme).where(
+        Programme.organisation_id == agency.id, Programme.active.is_(True))
+        .order_by(Programme.name)))  # fmt: skip
+
+
+def _all_results(where: list | None = None) -> Iterator[tuple[Assessment, AssessmentResult]]:
+    query = select(Assessment, AssessmentResult).join(
+        AssessmentResult, AssessmentResult.assessment_id == Assessment.id)
+    if where:
+        query = query.where(*where)
+    yield from db.session.execute(query.execution_options(yield_per=1000))
+
+
+def eligible_count(programme: Programme, where: list | None = None) -> int:
+    """How many submitted assessments (of all firms, filtered by ``where``) meet the programme's
+    conditions: a count for the dashboard, to be passed through disclosure control."""
+    test = eligibility_test(programme.eligibility)
+    return sum(1 for a, r in _all_results(where) if test(facts_of(a, r)))
+
+
+def eligible_consenting(programme: Programme) -> list[tuple[Assessment, AssessmentResult]]:
+    """The firms that consented to the programme's agency and meet its conditions."""
+    test = eligibility_test(programme.eligibility)
+    return [(a, r) for a, r in consenting_results(programme.organisation)
+            if test(facts_of(a, r))]  # fmt: skip
+
+
+def programmes_for(assessment: Assessment) -> list[Programme]:
+    """The programmes of the agencies this firm shares with, that fit it (for its results)."""
+    result = db.session.get(AssessmentResult, assessment.id)
+    if result is None:
+        return []
+    agency_ids = [c.organisation_id for c in assessment.consents
+                  if c.withdrawn_at is None and c.organisation_id is not None]  # fmt: skip
+    if not agency_ids:
+        return []
+    facts = facts_of(assessment, result)
+    candidates = db.session.scalars(select(Programme).where(
+        Programme.organisation_id.in_(agency_ids), Programme.active.is_(True))
+        .order_by(Programme.name))  # fmt: skip
+    return [p for p in candidates if eligibility_test(p.eligibility)(facts)]

@@ -1,0 +1,157 @@
+"""The agency's area through HTTP: only firms that consented to this agency are seen, withdrawal
+removes a firm at once, programmes are checked and matched, and a consenting respondent sees the
+programmes that fit."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from assess.extensions import db
+from assess.models import Assessment, Programme
+from assess.services import accounts, agencies, consents
+from assess.services.drafts import find_by_token
+from tests.conftest import csrf_token
+from tests.web.journey import Respondent
+from tests.web.test_auth import make_user, sign_in
+
+DX_BELOW_100 = "all:\n  - {profile: employees, gte: 10}\n  - {dimension: dx_ax, lt: 100}"
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(app):
+    app.config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8)
+
+
+@pytest.fixture
+def analyst(app, client):
+    make_user(app, "park@busan-sme.kr", org=("부산중소기업지원센터", "agency"), role="analyst")
+    assert sign_in(client, "park@busan-sme.kr").headers["Location"] == "/agency/firms"
+    return client
+
+
+def agency_named(app, name: str) -> int:
+    with app.app_context():
+        organisation = accounts.find_organisation(name) or accounts.create_organisation(name,
+                                                                                       "agency")
+        db.session.commit()
+        return organisation.id
+
+
+def submitted_firm(app, name: str, share_with: list[str] = ()) -> tuple[Respondent, int]:
+    me = Respondent(app.test_client())
+    me.firm = {**me.firm, "name": name}
+    me.start("ko")
+    me.answer_everything()
+    assert me.submit().status_code == 303
+    with app.app_context():
+        assessment = find_by_token(me.token)
+        for agency_name in share_with:
+            consents.give_consent(assessment, accounts.find_organisation(agency_name))
+        db.session.commit()
+        return me, assessment.id
+
+
+def add_programme(client, lang: str = "en", **fields):
+    page = client.get("/agency/programmes")
+    return client.post(f"/agency/programmes?lang={lang}",
+                       data={"csrf_token": csrf_token(page.text), **fields})  # fmt: skip
+
+
+def test_the_agency_sees_only_firms_that_consented_to_it(app, analyst):
+    agency_named(app, "경남테크노파크")
+    _, shared = submitted_firm(app, "공유정밀", ["부산중소기업지원센터"])
+    _, elsewhere = submitted_firm(app, "남의공유", ["경남테크노파크"])
+    _, private = submitted_firm(app, "비공개금속")
+    page = unescape(analyst.get("/agency/firms").text)
+    assert "공유정밀" in page and "남의공유" not in page and "비공개금속" not in page
+    assert analyst.get(f"/agency/firms/{shared}").status_code == 200
+    for other in (elsewhere, private):
+        assert analyst.get(f"/agency/firms/{other}").status_code == 404
+        assert analyst.get(f"/agency/firms/{other}/report-ko.pdf").status_code == 404
+    pdf = analyst.get(f"/agency/firms/{shared}/report-ko.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_a_withdrawal_removes_the_firm_at_once(app, analyst):
+    me, shared = submitted_firm(app, "공유정밀", ["부산중소기업지원센터"])
+    assert analyst.get(f"/agency/firms/{shared}").status_code == 200
+    results = me.client.get(me.url("results"))
+    agency_id = agency_named(app, "부산중소기업지원센터")
+    response = me.client.post(me.url("consent"), data={
+        "csrf_token": csrf_token(results.text), "action": "withdraw", "agency": agency_id})
+    assert response.status_code == 303
+    assert analyst.get(f"/agency/firms/{shared}").status_code == 404
+    assert "공유정밀" not in analyst.get("/agency/firms").text
+
+
+@pytest.mark.parametrize(("eligibility", "expected"), [
+    ("all: [", "not valid YAML"),
+    ("{profile: employes, gte: 10}", "Unknown profile field employes"),
+    ("{dimension: dx, lt: 40}", "Unknown dimension dx"),
+    ("{answer: no_such_question, in: [x]}", "Unknown question id no_such_question"),
+    ("{answer: exp_status, in: [to_mars]}", "Unknown option(s) of exp_status: to_mars"),
+    ("{answer: exp_status, gte: 3}", "exp_status is a choice question"),
+    ("{profile: region, in: [atlantis]}", "Unknown region value(s): atlantis"),
+    ("{all: []}", "The condition's shape is not valid"),
+])
+def test_a_programme_with_a_wrong_condition_is_refused_naming_what_is_wrong(app, analyst,
+                                                                            eligibility, expected):
+    response = add_programme(analyst, name="스마트공장 지원", eligibility=eligibility)
+    assert response.status_code == 422
+    assert expected in unescape(response.text)
+    with app.app_context():
+        assert db.session.scalar(select(Programme)) is None
+
+
+def test_a_refused_condition_is_explained_in_korean(app, analyst):
+    page = analyst.get("/agency/programmes?lang=ko")
+    response = analyst.post("/agency/programmes?lang=ko", data={
+        "csrf_token": csrf_token(page.text), "name": "지원", "eligibility": "{dimension: dx, lt: 4}"})
+    assert response.status_code == 422
+    assert "알 수 없는 영역" in unescape(response.text)
+
+
+def test_programmes_match_consenting_firms_and_the_firm_sees_them(app, analyst):
+    me, shared = submitted_firm(app, "공유정밀", ["부산중소기업지원센터"])
+    submitted_firm(app, "비공개금속")
+    assert add_programme(analyst, name="스마트공장 지원", link="https://example.org/smart",
+                         eligibility=DX_BELOW_100).status_code == 303  # fmt: skip
+    assert add_programme(analyst, name="대기업 전용", eligibility="{profile: employees, gte: 5000}"
+                         ).status_code == 303  # fmt: skip
+    with app.app_context():
+        fits = {p.name: [a.id for a, _ in agencies.eligible_consenting(p)]
+                for p in db.session.scalars(select(Programme))}  # fmt: skip
+        everyone = {p.name: agencies.eligible_count(p) for p in db.session.scalars(select(Programme))}
+    assert fits == {"스마트공장 지원": [shared], "대기업 전용": []}
+    assert everyone == {"스마트공장 지원": 2, "대기업 전용": 0}
+    firms = unescape(analyst.get("/agency/firms").text)
+    assert "스마트공장 지원" in firms and "대기업 전용" not in firms
+    results = unescape(me.client.get(me.url("results") + "?lang=en").text)
+    assert "Support programmes that fit your firm" in results
+    assert "스마트공장 지원" in results and "대기업 전용" not in results
+
+
+def test_another_agencys_programme_is_404(app, analyst):
+    other = agency_named(app, "경남테크노파크")
+    with app.app_context():
+        programme = agencies.create_programme(db.session.get(accounts.Organisation, other), None,
+                                              name="남의 지원", description="", link="",
+                                              eligibility_text=DX_BELOW_100)  # fmt: skip
+        db.session.commit()
+        programme_id = programme.id
+    assert analyst.get(f"/agency/programmes/{programme_id}").status_code == 404
+    page = analyst.get("/agency/programmes")
+    removed = analyst.post(f"/agency/programmes/{programme_id}/remove",
+                           data={"csrf_token": csrf_token(page.text)})  # fmt: skip
+    assert removed.status_code == 404
+
+
+def test_consultants_and_respondents_cannot_open_the_agency_area(app, client):
+    make_user(app, "kim@consult.kr", org=("한빛컨설팅", "consultancy"), role="consultant")
+    sign_in(client, "kim@consult.kr")
+    assert client.get("/agency/firms").status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(Assessment)) is None
