@@ -7,18 +7,30 @@ so scores spread over all five levels the way a real population would, not unifo
 from __future__ import annotations
 
 import random
+import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from ..extensions import db
+from ..models import Assessment, AssessmentResult, Programme
 from ..questionnaire import Questionnaire
 from ..scoring.engine import applicable_answers, facts_profile
 from . import drafts
+from .accounts import create_organisation, create_user, find_organisation, find_user
+from .agencies import create_programme
+from .consents import give_consent
 from .questionnaires import current_questionnaire
 from .submission import submit
 
 FIRM_WORDS = ("정밀", "산업", "테크", "금속", "기계", "화학", "식품", "전자", "플라스틱", "소재")
 FIRM_STEMS = ("대한", "동양", "신흥", "세원", "한빛", "우성", "태성", "삼우", "영진", "대성")
 INDUSTRY_WEIGHTS = {"C25": 8, "C29": 8, "C30": 6, "C22": 5, "C26": 4, "C28": 4, "C10": 4, "C20": 3}
+# Manufacturing clusters where most small plants are (the rest of the 17 units weigh 1).
+REGION_WEIGHTS = {"gyeonggi": 10, "gyeongnam": 6, "busan": 4, "incheon": 4, "daegu": 4,
+                  "gyeongbuk": 4, "chungnam": 3, "chungbuk": 3, "ulsan": 2}  # fmt: skip
+QUARTERS = 8  # submissions are spread over the last eight quarters
 
 
 def synthetic_firm(q: Questionnaire, rnd: random.Random) -> dict[str, Any]:
@@ -28,7 +40,7 @@ def synthetic_firm(q: Questionnaire, rnd: random.Random) -> dict[str, Any]:
     return {
         "name": rnd.choice(FIRM_STEMS) + rnd.choice(FIRM_WORDS),
         "industry": rnd.choices(industries, weights)[0],
-        "region": rnd.choice(list(q.regions)),
+        "region": rnd.choices(list(q.regions), [REGION_WEIGHTS.get(r, 1) for r in q.regions])[0],
         "employees": employees,
         "annual_sales_mkrw": int(employees * rnd.uniform(150, 400)),
         "founded_year": rnd.randint(1965, 2020),
@@ -73,14 +85,16 @@ def _pick(question, maturity: float, rnd: random.Random) -> Any:
     return [o.id for o in question.options if o.id in chosen]
 
 
-def seed_demo_firms(count: int, seed: int | None = None) -> list[str]:
+def seed_demo_firms(count: int, seed: int | None = None, *, spread: bool = False) -> list[str]:
     """Create ``count`` firms, each with one submitted assessment; return their resume tokens.
 
-    Flushes; the caller commits.
+    With ``spread``, submission dates fall over the last eight quarters (for trends). Flushes;
+    the caller commits.
     """
     q = current_questionnaire()
     rnd = random.Random(seed)
     tokens = []
+    now = datetime.now(UTC)
     for _ in range(count):
         firm = synthetic_firm(q, rnd)
         assessment, token = drafts.start_assessment(rnd.choice(("ko", "ko", "en")))
@@ -88,5 +102,62 @@ def seed_demo_firms(count: int, seed: int | None = None) -> list[str]:
         drafts.save_profile(assessment, firm, assessment.revision)
         drafts.save_answers(assessment, synthetic_answers(q, firm, rnd), assessment.revision)
         submit(assessment)
+        if spread:
+            _backdate(assessment, now - timedelta(days=rnd.uniform(0, QUARTERS * 91)))
     db.session.flush()
     return tokens
+
+
+def _backdate(assessment: Assessment, when: datetime) -> None:
+    """As if submitted at ``when`` (the result row's quarter follows)."""
+    assessment.submitted_at = when
+    result = db.session.get(AssessmentResult, assessment.id)
+    result.submitted_at = when
+    result.quarter = f"{when.year}Q{(when.month - 1) // 3 + 1}"
+
+
+# The people and organisations of a demo, and sample programmes (no real programme facts).
+DEMO_CONSULTANCY, DEMO_AGENCY = "데모 컨설팅 (Demo Consulting)", "데모 지원기관 (Demo Agency)"
+DEMO_USERS = (("consultant@demo.example", "consultant", DEMO_CONSULTANCY),
+              ("analyst@demo.example", "analyst", DEMO_AGENCY),
+              ("admin@demo.example", None, None))  # fmt: skip
+SAMPLE_PROGRAMMES = (
+    ("[예시] 스마트공장 첫걸음 (sample)", "all:\n  - {profile: employees, gte: 10}\n"
+     "  - {dimension: dx_ax, lt: 50}"),
+    ("[예시] 수출 첫걸음 (sample)", "{answer: exp_status, in: [planning]}"),
+    ("[예시] 가업승계 준비 (sample)", "all:\n  - {profile: ceo_age, gte: 60}\n"
+     "  - {dimension: succession, lt: 50}"),
+)
+
+
+def seed_demo(firms: int, seed: int | None = None) -> dict[str, str]:
+    """A whole demo: ``firms`` firms over eight quarters, a consultancy with some of them as
+    clients, an agency that a share of them consented to, with sample programmes, and a
+    consultant, an analyst and an administrator. Returns each sign-in's password (email →
+    password), made up now and shown once. Flushes; the caller commits."""
+    rnd = random.Random(seed)
+    seed_demo_firms(firms, seed, spread=True)
+    consultancy = find_organisation(DEMO_CONSULTANCY) or create_organisation(DEMO_CONSULTANCY,
+                                                                             "consultancy")
+    agency = find_organisation(DEMO_AGENCY) or create_organisation(DEMO_AGENCY, "agency")
+    passwords = {}
+    for email, role, organisation in DEMO_USERS:
+        if find_user(email) is None:
+            password = secrets.token_urlsafe(9)
+            create_user(email, password, organisation=find_organisation(organisation)
+                        if organisation else None, role=role, site_admin=role is None)  # fmt: skip
+            passwords[email] = password
+    assessments = db.session.scalars(
+        select(Assessment).where(Assessment.status == "submitted").order_by(Assessment.id)).all()
+    for assessment in rnd.sample(list(assessments), min(len(assessments), max(3, firms // 10))):
+        if assessment.firm.organisation_id is None:
+            assessment.firm.organisation_id = consultancy.id
+    for assessment in assessments:
+        if rnd.random() < 0.3:
+            give_consent(assessment, agency)
+    if not db.session.scalar(select(Programme.id).where(Programme.organisation_id == agency.id)):
+        for name, eligibility in SAMPLE_PROGRAMMES:
+            create_programme(agency, None, name=name, description="", link="",
+                             eligibility_text=eligibility, sample=True)  # fmt: skip
+    db.session.flush()
+    return passwords
