@@ -69,6 +69,11 @@ class WebhookDelivery(db.Model):
         ForeignKey("webhook.id", ondelete="CASCADE"), index=True
     )
     event: Mapped[str] = mapped_column(String(40))
+    # The submitted assessment the event is about (None for a test event), so that a client who
+    # withdraws its consultancy's sight before the delivery leaves stops it.
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessment.id", ondelete="SET NULL"), index=True
+    )
     # The JSON body exactly as sent, so that every attempt signs and sends the same bytes.
     payload: Mapped[str] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

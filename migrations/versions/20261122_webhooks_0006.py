@@ -2,12 +2,13 @@
 
 Reviewed by hand: new tables only, names follow the MetaData naming convention; a delivery goes
 with its webhook and an attempt with its delivery (ON DELETE CASCADE), so that removing a webhook
-removes its secret and its log; webhooks are listed per organisation, deliveries per webhook and
+removes its secret and its log, while a deleted assessment only
+unlinks its deliveries (SET NULL); webhooks are listed per organisation, deliveries per webhook and
 attempts per delivery, hence the indexes.
 
 Revision ID: 0006
 Revises: 0005
-Create Date: 2026-11-22 16:20:41.755379
+Create Date: 2026-11-22 16:21:19.268426
 
 """
 from alembic import op
@@ -41,6 +42,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('webhook_id', sa.Integer(), nullable=False),
     sa.Column('event', sa.String(length=40), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=True),
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -50,10 +52,12 @@ def upgrade():
     sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('pending', 'delivered', 'failed')", name=op.f('ck_webhook_delivery_status')),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_webhook_delivery_assessment_id_assessment'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['webhook_id'], ['webhook.id'], name=op.f('fk_webhook_delivery_webhook_id_webhook'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_delivery'))
     )
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_delivery_assessment_id'), ['assessment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_webhook_delivery_webhook_id'), ['webhook_id'], unique=False)
 
     op.create_table('webhook_attempt',
@@ -79,6 +83,7 @@ def downgrade():
     op.drop_table('webhook_attempt')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_delivery_webhook_id'))
+        batch_op.drop_index(batch_op.f('ix_webhook_delivery_assessment_id'))
 
     op.drop_table('webhook_delivery')
     with op.batch_alter_table('webhook', schema=None) as batch_op:
