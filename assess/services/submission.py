@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Assessment, AssessmentResult
 from ..questionnaire import Questionnaire
 from ..scoring import AnswersDocument, result_json, score
+from . import webhooks
 from .questionnaires import questionnaire_of
 
 
@@ -66,6 +67,7 @@ def submit(assessment: Assessment) -> bool:
         )
     )
     db.session.flush()
+    webhooks.on_submitted(assessment, data)
     return True
 
 
