@@ -14,7 +14,7 @@ from werkzeug.routing import Rule
 from assess import create_app
 from assess.extensions import db
 from assess.permissions import rule_of
-from assess.services import accounts, batches, clients, drafts, submission
+from assess.services import accounts, batches, clients, drafts, submission, webhooks
 from tests.conftest import empty_tables
 from tests.scoring.documents import BASE_FIRM
 
@@ -110,6 +110,14 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     # Not rendered yet: nothing to download, for A as for B.
     "consult.job_download": ("GET", {"job_id": "$job_a"}, client_of_a(404)),
     "consult.job_retry": ("POST", {"job_id": "$job_a"}, client_of_a(303)),
+    # A consultancy administrator's webhooks; another organisation's is not found.
+    "consult.webhooks_list": ("GET", {}, ORG_ADMIN),
+    "consult.webhook": ("GET", {"webhook_id": "$webhook_a"}, ORG_ADMIN),
+    "consult.test_webhook": ("POST", {"webhook_id": "$webhook_a"}, {**ORG_ADMIN, "org_admin": 303}),
+    "consult.rotate_webhook_secret": ("POST", {"webhook_id": "$webhook_b"},
+                                      {**ORG_ADMIN, "org_admin": 404}),
+    "consult.remove_webhook": ("POST", {"webhook_id": "$webhook_b"},
+                               {**ORG_ADMIN, "org_admin": 404}),
     "respond.invitation": ("GET", {"token": "$invitation"}, ALL),
     "respond.withdraw_consultancy": ("POST", {"token": "$token"},
                                      {**LINK_ONLY, "resume_holder": 303}),
@@ -121,7 +129,7 @@ def world(database_url, tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "PDF_CACHE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False,
                       "HUEY_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
-                      "BATCH_DIR": str(tmp_path / "batches"),
+                      "BATCH_DIR": str(tmp_path / "batches"), "WEBHOOK_ALLOW_PRIVATE": True,
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8})  # fmt: skip
     with app.app_context():
         a = accounts.create_organisation("Consultancy A", "consultancy")
@@ -147,11 +155,14 @@ def world(database_url, tmp_path):
         _, invitation = clients.invite_client(client, users["consultant_a"])
         second = clients.create_client(a, {**BASE_FIRM, "name": "둘째정밀"}, users["consultant_a"])
         job = batches.start_batch(a, users["consultant_a"], [submitted.id], "ko")
+        hook_a = webhooks.register(a, "http://127.0.0.1:9/a", users["org_admin"])
+        hook_b = webhooks.register(b, "http://127.0.0.1:9/b", None)
         values = {"$token": token, "$analyst_id": users["analyst"].id,
                   "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999,
                   "$client_a": client.id, "$draft_a": draft.id, "$submitted_a": submitted.id,
                   "$invitation": invitation, "$compare": [client.id, second.id],
-                  "$job_a": job.id}  # fmt: skip
+                  "$job_a": job.id, "$webhook_a": hook_a.id,
+                  "$webhook_b": hook_b.id}  # fmt: skip
         emails = {role: user.email for role, user in users.items()}
         db.session.commit()
     yield app, values, emails
