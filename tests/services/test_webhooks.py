@@ -155,3 +155,21 @@ def test_the_signature_is_an_hmac_of_the_timestamp_and_the_body():
     body = b'{"event":"webhook.test"}'
     expected = hmac.new(b"whsec_x", b"1700000000." + body, hashlib.sha256).hexdigest()
     assert webhooks.signature("whsec_x", 1700000000, body) == "sha256=" + expected
+
+
+def test_a_delivery_not_yet_sent_stops_when_the_client_withdraws(app, consultancy):
+    from assess.jobs import tasks
+
+    organisation, admin = consultancy
+    app.config["WEBHOOK_ALLOW_PRIVATE"] = True
+    webhooks.register(organisation, "http://127.0.0.1:9/hooks", admin)
+    assessment = client_assessment(organisation, admin)
+    assert submission.submit(assessment)
+    db.session.commit()
+    clients.withdraw_from_consultancy(assessment)
+    db.session.commit()
+    delivery_id = db.session.scalar(select(WebhookDelivery.id))
+    tasks.deliver_webhook(delivery_id)  # what the worker does, in this process
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    assert (delivery.status, delivery.last_error, delivery.attempt_log) == (
+        "failed", "withdrawn: not sent", [])  # fmt: skip
