@@ -47,6 +47,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BATCH_DIR": os.environ.get("BATCH_DIR", str(Path(instance_path) / "batches")),
         # How long a consent to share with an agency lasts at most (the firm may withdraw sooner).
         "CONSENT_YEARS": int(os.environ.get("CONSENT_YEARS", "2")),
+        # Webhooks: the POST's timeout, and the seconds before each retry (at most one attempt
+        # more than there are delays). Private targets and plain http only for tests.
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
+        "WEBHOOK_RETRY_DELAYS": _seconds(os.environ.get("WEBHOOK_RETRY_DELAYS",
+                                                        "30,120,600,3600,21600")),  # fmt: skip
+        "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true"),
         "BENCHMARK_MIN_COHORT": int(os.environ.get("BENCHMARK_MIN_COHORT", DEFAULT_MIN_COHORT)),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -72,6 +78,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     _require_secret_key(config)
     _public_url(config)
     return config
+
+
+def _seconds(text: str) -> tuple[float, ...]:
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(
+            f"WEBHOOK_RETRY_DELAYS must be seconds separated by commas, got {text!r}"
+        ) from None
+    if any(d < 0 for d in delays):
+        raise ConfigError(f"WEBHOOK_RETRY_DELAYS must not be negative, got {text!r}")
+    return delays
 
 
 def _public_url(config: dict) -> None:

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db, login_manager
-from .models import Assessment, Firm, Job, Membership, Organisation, Programme, User
+from .models import Assessment, Firm, Job, Membership, Organisation, Programme, User, Webhook
 from .security import mark_firm_data
 
 PUBLIC = "public"  # anyone: home, start, static files, sign-in and password links
@@ -207,3 +207,16 @@ def programme_of_my_agency(programme_id: int) -> Programme:
     if programme is None:
         abort(404)
     return programme
+
+
+def webhook_of_my_organisation(webhook_id: int) -> Webhook:
+    """A webhook of the signed-in administrator's consultancy.
+
+    :raise 404: for another organisation's webhook, none, or an organisation that is not a
+        consultancy.
+    """
+    webhook = db.session.scalar(select(Webhook).where(
+        Webhook.id == webhook_id, Webhook.organisation_id == my_consultancy().id))  # fmt: skip
+    if webhook is None:
+        abort(404)
+    return webhook

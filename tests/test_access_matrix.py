@@ -14,7 +14,16 @@ from werkzeug.routing import Rule
 from assess import create_app
 from assess.extensions import db
 from assess.permissions import rule_of
-from assess.services import accounts, agencies, batches, clients, consents, drafts, submission
+from assess.services import (
+    accounts,
+    agencies,
+    batches,
+    clients,
+    consents,
+    drafts,
+    submission,
+    webhooks,
+)
 from tests.conftest import empty_tables
 from tests.scoring.documents import BASE_FIRM
 
@@ -120,6 +129,14 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     "agency.programme": ("GET", {"programme_id": "$programme_c"}, AGENCY),
     "agency.remove_programme": ("POST", {"programme_id": "$programme_c"}, {**AGENCY,
                                                                          "analyst": 303}),
+    # A consultancy administrator's webhooks; another organisation's is not found.
+    "consult.webhooks_list": ("GET", {}, ORG_ADMIN),
+    "consult.webhook": ("GET", {"webhook_id": "$webhook_a"}, ORG_ADMIN),
+    "consult.test_webhook": ("POST", {"webhook_id": "$webhook_a"}, {**ORG_ADMIN, "org_admin": 303}),
+    "consult.rotate_webhook_secret": ("POST", {"webhook_id": "$webhook_b"},
+                                      {**ORG_ADMIN, "org_admin": 404}),
+    "consult.remove_webhook": ("POST", {"webhook_id": "$webhook_b"},
+                               {**ORG_ADMIN, "org_admin": 404}),
     "respond.invitation": ("GET", {"token": "$invitation"}, ALL),
     "respond.withdraw_consultancy": ("POST", {"token": "$token"},
                                      {**LINK_ONLY, "resume_holder": 303}),
@@ -138,7 +155,7 @@ def world(database_url, tmp_path):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "PDF_CACHE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False,
                       "HUEY_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
-                      "BATCH_DIR": str(tmp_path / "batches"),
+                      "BATCH_DIR": str(tmp_path / "batches"), "WEBHOOK_ALLOW_PRIVATE": True,
                       "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8})  # fmt: skip
     with app.app_context():
         a = accounts.create_organisation("Consultancy A", "consultancy")
@@ -168,12 +185,15 @@ def world(database_url, tmp_path):
         programme = agencies.create_programme(agency, users["analyst"], name="Programme C",
                                               description="", link="",
                                               eligibility_text="{dimension: roi, lt: 101}")
+        hook_a = webhooks.register(a, "http://127.0.0.1:9/a", users["org_admin"])
+        hook_b = webhooks.register(b, "http://127.0.0.1:9/b", None)
         values = {"$token": token, "$analyst_id": users["analyst"].id,
                   "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999,
                   "$client_a": client.id, "$draft_a": draft.id, "$submitted_a": submitted.id,
                   "$invitation": invitation, "$compare": [client.id, second.id],
                   "$job_a": job.id, "$shared_c": submitted.id,
-                  "$programme_c": programme.id}  # fmt: skip
+                  "$programme_c": programme.id, "$webhook_a": hook_a.id,
+                  "$webhook_b": hook_b.id}  # fmt: skip
         emails = {role: user.email for role, user in users.items()}
         db.session.commit()
     yield app, values, emails

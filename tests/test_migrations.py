@@ -64,6 +64,20 @@ def insert_job(conn) -> None:
         "SELECT job.id, assessment.id, 'pending', 0 FROM job, assessment"))  # fmt: skip
 
 
+def insert_webhook(conn) -> None:
+    conn.execute(text(
+        "INSERT INTO webhook (organisation_id, url, secret, active, created_at) "
+        "SELECT id, 'https://hooks.example.com/ax', 'whsec_x', TRUE, CURRENT_TIMESTAMP "
+        "FROM organisation"))  # fmt: skip
+    conn.execute(text(
+        "INSERT INTO webhook_delivery (webhook_id, assessment_id, event, payload, attempts, "
+        "status, created_at) SELECT webhook.id, assessment.id, 'assessment.submitted', '{}', 1, "
+        "'failed', CURRENT_TIMESTAMP FROM webhook, assessment"))  # fmt: skip
+    conn.execute(text(
+        "INSERT INTO webhook_attempt (delivery_id, number, started_at, duration_ms, status_code) "
+        "SELECT id, 1, CURRENT_TIMESTAMP, 12, 500 FROM webhook_delivery"))  # fmt: skip
+
+
 def test_upgrade_downgrade_upgrade_with_data(scratch_url):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
     with app.app_context():
@@ -73,6 +87,14 @@ def test_upgrade_downgrade_upgrade_with_data(scratch_url):
             assert conn.execute(text("SELECT count(*) FROM assessment")).scalar() == 1
         with db.engine.begin() as conn:
             insert_job(conn)
+            insert_webhook(conn)
+        downgrade(revision="0005")  # the webhooks go, the jobs stay
+        assert "webhook" not in inspect(db.engine).get_table_names()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM job_item")).scalar() == 1
+        upgrade()
+        with db.engine.begin() as conn:
+            insert_webhook(conn)
         downgrade(revision="0002")  # the jobs go, the assessments stay
         assert "job_item" not in inspect(db.engine).get_table_names()
         with db.engine.begin() as conn:
@@ -80,13 +102,15 @@ def test_upgrade_downgrade_upgrade_with_data(scratch_url):
         upgrade()
         with db.engine.begin() as conn:
             insert_job(conn)
+            insert_webhook(conn)
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         with db.engine.begin() as conn:
             insert_sample(conn)
             assert conn.execute(text("SELECT name FROM firm")).scalar() == "예시정밀"
-        assert {"firm", "assessment", "assessment_result", "consent", "job", "job_item"} <= set(
+        assert {"firm", "assessment", "assessment_result", "consent", "job", "job_item",
+            "webhook", "webhook_delivery", "webhook_attempt"} <= set(
             inspect(db.engine).get_table_names()
         )
         db.engine.dispose()

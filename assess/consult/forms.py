@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, TextAreaField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import EmailField, TextAreaField, URLField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..models import MAX_NOTE_CHARS
 from ..questionnaire import Questionnaire
@@ -35,3 +35,8 @@ def notes_form(questionnaire: Questionnaire, lang: str, notes: dict[str, str], f
         setattr(NotesForm, dimension.id, TextAreaField(dimension.name.get(lang), limit))
     form = NotesForm(formdata=formdata, data=notes if formdata is None else None)
     return form
+
+
+class WebhookForm(FlaskForm):
+    url = URLField(_l("Address that receives the events"),
+                   [InputRequired(_l("Enter the address")), Length(max=2000)])  # fmt: skip

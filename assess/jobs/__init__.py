@@ -46,6 +46,9 @@ class JobQueue:
         task = self.huey.task(retries=2, retry_delay=5)
         self.render_item = task(self._in_app(tasks.render_item, "batch.render_item"))
         self.build_archive = task(self._in_app(tasks.build_archive, "batch.build_archive"))
+        # A webhook's own retries (growing delays, every attempt logged) are scheduled by the
+        # task; Huey's retries only cover the database being briefly away.
+        self.deliver_webhook = task(self._in_app(tasks.deliver_webhook, "webhook.deliver"))
         self.huey.signal(huey_signals.SIGNAL_INTERRUPTED)(self._requeue_interrupted)
 
     def _in_app(self, body: Callable, name: str) -> Callable:
@@ -59,10 +62,16 @@ class JobQueue:
         run.__name__ = run.__qualname__ = name  # the name Huey files the task under
         return run
 
-    def enqueue(self, work: Iterable[tuple[str, int]]) -> None:
-        """Queue ``("render", item_id)`` and ``("archive", job_id)`` pairs."""
-        for kind, ident in work:
-            (self.render_item if kind == "render" else self.build_archive)(ident)
+    def enqueue(self, work: Iterable[tuple]) -> None:
+        """Queue ``("render", item_id)``, ``("archive", job_id)`` and ``("webhook",
+        delivery_id[, delay_seconds])``."""
+        for kind, ident, *delay in work:
+            if kind == "webhook" and delay and delay[0] > 0:
+                self.deliver_webhook.schedule(args=(ident,), delay=delay[0])
+            elif kind == "webhook":
+                self.deliver_webhook(ident)
+            else:
+                (self.render_item if kind == "render" else self.build_archive)(ident)
 
     def _requeue_interrupted(self, _signal, task, *_args) -> None:
         # A consumer stopped before this task finished: put its item back and queue it again,
@@ -70,6 +79,9 @@ class JobQueue:
         if task.name.endswith("batch.render_item"):
             with self.app.app_context():
                 tasks.release_item(task.args[0])
+        elif task.name.endswith("webhook.deliver"):
+            with self.app.app_context():
+                tasks.release_delivery(task.args[0])
         self.huey.enqueue(task)
 
 

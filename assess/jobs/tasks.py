@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import Job, JobItem, utcnow
-from ..services import batches
+from ..services import batches, webhooks
 
 # Far beyond a render's time limit: an item "running" this long lost its worker (killed).
 STALE_AFTER = timedelta(minutes=10)
@@ -41,10 +41,33 @@ def release_item(item_id: int) -> None:
     db.session.commit()
 
 
-def unfinished_work() -> list[tuple[str, int]]:
+def deliver_webhook(delivery_id: int) -> None:
+    """One attempt of a delivery: claimed and committed, sent with no transaction open, then
+    recorded (which schedules the next attempt, if any, at commit)."""
+    outgoing = webhooks.claim(delivery_id)
+    db.session.commit()
+    if outgoing is None:
+        return  # not due, finished, withdrawn, or another worker has it
+    try:
+        outcome = webhooks.send(outgoing)
+        webhooks.record(outgoing, outcome)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        release_delivery(delivery_id)  # Huey's retry may take it again at once
+        raise
+
+
+def release_delivery(delivery_id: int) -> None:
+    webhooks.release(delivery_id)
+    db.session.commit()
+
+
+def unfinished_work() -> list[tuple]:
     """What unfinished batches still need, for a worker that starts: items of a killed worker
     are released, every pending item is queued (a copy already queued finds it claimed), and a
-    batch whose items all finished gets its ZIP."""
+    batch whose items all finished gets its ZIP; webhook deliveries still pending are scheduled
+    for when they are due."""
     db.session.execute(update(JobItem).where(
         JobItem.status == "running", JobItem.started_at < utcnow() - STALE_AFTER)
         .values(status="pending", started_at=None))  # fmt: skip
@@ -55,5 +78,6 @@ def unfinished_work() -> list[tuple[str, int]]:
             work += [("render", i) for i in pending]
         elif batches.ready_to_archive(job):
             work.append(("archive", job.id))
+    work += webhooks.waiting_deliveries()
     db.session.commit()
     return work

@@ -7,10 +7,12 @@ from .audit import AuditEvent, LoginFailure
 from .base import utcnow
 from .clients import MAX_NOTE_CHARS, AssessmentNote, Invitation
 from .jobs import ITEM_STATUSES, JOB_STATUSES, Job, JobItem
+from .webhooks import DELIVERY_STATUSES, Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
-    "DIMENSION_COLUMNS", "ITEM_STATUSES", "JOB_STATUSES", "MAX_NOTE_CHARS", "MEMBER_ROLES",
-    "ORGANISATION_KINDS", "ApiToken", "Assessment", "AssessmentNote", "AssessmentResult",
-    "AuditEvent", "Consent", "Firm", "Invitation", "Job", "JobItem", "LoginFailure", "Membership",
-    "Organisation", "Programme", "ResultFinding", "User", "utcnow",
+    "DELIVERY_STATUSES", "DIMENSION_COLUMNS", "ITEM_STATUSES", "JOB_STATUSES", "MAX_NOTE_CHARS",
+    "MEMBER_ROLES", "ORGANISATION_KINDS", "ApiToken", "Assessment", "AssessmentNote",
+    "AssessmentResult", "AuditEvent", "Consent", "Firm", "Invitation", "Job", "JobItem",
+    "LoginFailure", "Membership", "Organisation", "Programme", "ResultFinding", "User", "Webhook",
+    "WebhookAttempt", "WebhookDelivery", "utcnow",
 ]  # fmt: skip

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Assessment, AssessmentResult, ResultFinding
 from ..questionnaire import Questionnaire
 from ..scoring import AnswersDocument, result_json, score
+from . import webhooks
 from .questionnaires import questionnaire_of
 
 
@@ -72,6 +73,7 @@ def submit(assessment: Assessment) -> bool:
         for f in data["findings"]
     )  # fmt: skip
     db.session.flush()
+    webhooks.on_submitted(assessment, data)
     return True
 
 

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 import zipfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from assess.extensions import db
-from assess.jobs import queue_of
 from assess.models import Assessment, Job, JobItem, Organisation
 from assess.services.batches import (
     BatchError,
@@ -31,41 +24,6 @@ from assess.services.demo import seed_demo_firms
 from tests.reports.conftest import pdf_text, squash
 
 FIRMS = ["한빛정밀", "대성금속 (주)", "../세진테크"]
-ASSESS = str(Path(sys.executable).parent / "assess")
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def queue_app(request, app):
-    """The test app on Huey's SQLite storage, or on Redis under a queue name of its own."""
-    if request.param == "redis":
-        app.config["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-        app.config["HUEY_NAME"] = f"assess-test-{uuid.uuid4().hex[:12]}"
-    else:
-        app.config["REDIS_URL"] = None
-    yield app
-    if request.param == "redis":
-        queue_of(app).huey.storage.flush_all()
-
-
-@pytest.fixture
-def worker(queue_app):
-    """`assess worker` on the same database, queue and folders as the test app."""
-    config = queue_app.config
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    env.update(
-        DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"], HUEY_NAME=config["HUEY_NAME"],
-        HUEY_SQLITE_PATH=config["HUEY_SQLITE_PATH"], BATCH_DIR=config["BATCH_DIR"],
-        PDF_CACHE_DIR=config["PDF_CACHE_DIR"], **({"REDIS_URL": config["REDIS_URL"]}
-                                                  if config["REDIS_URL"] else {}),
-    )  # fmt: skip
-    process = subprocess.Popen([ASSESS, "worker", "--workers", "2"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
-    yield process
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    output = process.communicate(timeout=60)[0].decode(errors="replace")
-    assert process.returncode == 0, output  # SIGTERM is a clean stop
-    assert "Traceback" not in output, output
 
 
 def submitted_assessments(app, names: list[str]) -> list[int]:
