@@ -36,6 +36,10 @@ CONSULTANCY = {"anonymous": 302, "resume_holder": 302, "consultant_a": 200, "con
                "analyst": 403, "org_admin": 200, "site_admin": 403}  # fmt: skip
 
 
+# The JSON API never takes the session cookie: a signed-in visitor without a token gets 401.
+API_TOKEN_ONLY = dict.fromkeys(ROLES, 401)
+
+
 def client_of_a(status: int) -> dict[str, int]:
     """A route about consultancy A's client: B's consultant gets 404, by construction."""
     return {**CONSULTANCY, "consultant_a": status, "org_admin": status, "consultant_b": 404}
@@ -113,6 +117,16 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     "respond.invitation": ("GET", {"token": "$invitation"}, ALL),
     "respond.withdraw_consultancy": ("POST", {"token": "$token"},
                                      {**LINK_ONLY, "resume_holder": 303}),
+    # The JSON API (tests/api/test_access.py runs its own matrix with tokens).
+    "openapi.spec": ("GET", {}, ALL),
+    "api.questionnaire": ("GET", {}, ALL),
+    "api.score": ("POST", {}, dict.fromkeys(ROLES, 422)),  # no document posted
+    "api.create_assessment": ("POST", {}, API_TOKEN_ONLY),
+    "api.assessment": ("GET", {"assessment_id": "$submitted_a"}, API_TOKEN_ONLY),
+    "api.assessments": ("GET", {}, API_TOKEN_ONLY),
+    "api.start_batch": ("POST", {}, API_TOKEN_ONLY),
+    "api.job": ("GET", {"job_id": "$job_a"}, API_TOKEN_ONLY),
+    "api.job_download": ("GET", {"job_id": "$job_a"}, API_TOKEN_ONLY),
 }
 
 
