@@ -4,6 +4,7 @@ scoped loads are in assess/permissions.py; errors in assess/errors.py."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from flask import jsonify, request, send_file, url_for
 from flask_login import current_user
@@ -49,6 +50,11 @@ TOKEN = {403: "The token's user is not a member of a consultancy"}
 class NotReady(Conflict):
     error_code = "not_ready"
     description = "The batch has no ZIP yet: poll GET /api/v1/jobs/{id} until its status is done."
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite gives back naive times; every time stored is UTC, and the API always says so.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @bp.before_request
@@ -135,7 +141,7 @@ def assessment(assessment_id: int):
     stored = submitted_assessment_of_my_consultancy(assessment_id)
     _, _, data = result_of(stored)
     return jsonify({"id": stored.id, "firm_id": stored.firm_id,
-                    "submitted_at": stored.submitted_at.isoformat(), **data})  # fmt: skip
+                    "submitted_at": _utc(stored.submitted_at).isoformat(), **data})  # fmt: skip
 
 
 @bp.get("/assessments")
@@ -153,7 +159,7 @@ def assessments(query_data):
     more = page * per_page < total
     return {
         "items": [{"id": a.id, "firm_id": firm.id, "firm": firm.name,
-                   "submitted_at": a.submitted_at, "overall": result.overall,
+                   "submitted_at": _utc(a.submitted_at), "overall": result.overall,
                    "level": result.level,
                    "questionnaire": {"id": a.questionnaire_id,
                                      "version": a.questionnaire_version}}
