@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from apiflask import APIFlask
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -16,7 +17,14 @@ from .extensions import babel, csrf, db, migrate
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings from the environment, then ``config`` (tests) on top."""
-    app = Flask(__name__, instance_relative_config=True)
+    # APIFlask is Flask plus the OpenAPI document of the JSON API. Its document covers only the
+    # API blueprint (the web blueprints are plain Flask ones); it is served at
+    # /api/v1/openapi.json, with no docs UI (APIFlask's loads its scripts from a CDN), and its
+    # JSON errors are off: assess/errors.py answers every error.
+    app = APIFlask(__name__, title="AX Readiness Check API", version="1",
+                   openapi_blueprint_url_prefix="/api/v1", spec_path="/openapi.json",
+                   docs_path=None, json_errors=False,
+                   instance_relative_config=True)  # fmt: skip
     app.config.from_mapping(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
@@ -34,7 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     permissions.init_app(app)
 
-    from . import admin, agency, auth, consult, errors, main, members, respond
+    from . import admin, agency, api, auth, consult, errors, main, members, respond
 
     app.register_blueprint(main.bp)
     app.register_blueprint(respond.bp)
@@ -43,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(members.bp, url_prefix="/organisation")
     app.register_blueprint(consult.bp)
     app.register_blueprint(agency.bp)
+    api.init_app(app)
     errors.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     _register_commands(app)

@@ -7,6 +7,7 @@ page has something better to show (the form again, with what was typed).
 
 from __future__ import annotations
 
+from apiflask.exceptions import HTTPError as SchemaError
 from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +16,10 @@ from werkzeug.exceptions import HTTPException
 from .extensions import db
 from .i18n import person_message
 from .scoring import AnswersError
+from .services.batches import BatchError
+from .services.clients import ClientError
 from .services.errors import AlreadySubmitted, RevisionConflict
+from .services.imports import DuplicateKey
 
 # Stable codes for JSON clients; anything not listed is named after its status.
 CODES = {
@@ -38,9 +42,13 @@ def json_view(view):
     return view
 
 
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
 def wants_json() -> bool:
     """The API, JSON views, and requests whose script asked for JSON rather than a page."""
-    if request.path.startswith("/api/"):
+    if is_api():
         return True
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, "answers_json", False):
@@ -70,7 +78,38 @@ def init_app(app: Flask) -> None:
             response = render_template("errors/404.html")
         else:
             response = render_template("errors/http.html", code=code, message=message)
-        return response, code
+        # What the status needs said in headers (WWW-Authenticate of a 401, Allow of a 405).
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return response, code, headers
+
+    @app.errorhandler(SchemaError)
+    def invalid_request(error: SchemaError):
+        """A JSON API request refused by its schema (APIFlask): the first field at fault is
+        named like the answers document's errors, and every other one is listed."""
+        fields = dict(_flatten(error.detail or {}))
+        if not fields:
+            name = CODES.get(error.status_code, f"http_{error.status_code}")
+            return jsonify(error=name, message=error.message), error.status_code, error.headers
+        field, message = next(iter(fields.items()))
+        return (jsonify(error="invalid", field=field, message=f"{field}: {message}",
+                        fields=fields), 422, error.headers)  # fmt: skip
+
+    @app.errorhandler(BatchError)
+    def invalid_batch(error: BatchError):
+        db.session.rollback()
+        return _invalid(error.field, error.message, error.message)  # translated when raised
+
+    @app.errorhandler(ClientError)
+    def invalid_client(error: ClientError):
+        db.session.rollback()
+        return _invalid(error.field, error.message, _(error.template, **error.params))
+
+    @app.errorhandler(DuplicateKey)
+    def duplicate_key(error: DuplicateKey):
+        db.session.rollback()
+        return jsonify(error="idempotency_key_reused", message=(
+            "This Idempotency-Key was used before for another answers document; "
+            "use a new key for a new document.")), 409  # fmt: skip
 
     @app.errorhandler(RevisionConflict)
     def revision_conflict(error: RevisionConflict):
@@ -97,7 +136,26 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(AnswersError)
     def invalid_input(error: AnswersError):
         db.session.rollback()
-        message = person_message(error)
-        if wants_json():
-            return jsonify(error="invalid", field=error.field, message=message), 422
-        return render_template("errors/http.html", error=error, code=422, message=message), 422
+        # The API's clients are programs: they get the detailed message (naming the options or
+        # the range), people the one written for them.
+        return _invalid(error.field, error.message, person_message(error))
+
+
+def _invalid(field: str, detailed: str, for_people: str):
+    if is_api():
+        return jsonify(error="invalid", field=field, message=f"{field}: {detailed}"), 422
+    if wants_json():
+        return jsonify(error="invalid", field=field, message=for_people), 422
+    return render_template("errors/http.html", code=422, message=for_people), 422
+
+
+def _flatten(detail, path: tuple[str, ...] = ()):
+    """(dotted field, first message) pairs of a marshmallow error tree, without its location
+    (json, query) level; errors about the body as a whole are named ``body``."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            step = () if (not path and key in ("json", "query", "view_args")) or key == "_schema" \
+                else (str(key),)
+            yield from _flatten(value, path + step)
+    elif isinstance(detail, list) and detail and all(isinstance(m, str) for m in detail):
+        yield ".".join(path) or "body", detail[0]

@@ -21,6 +21,8 @@ def select_locale() -> str:
     the command line, which choose a language with ``force_locale``)."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):
+        return "en"  # the API's clients are programs; its messages are English (docs/decisions.md)
     languages = current_app.config["LANGUAGES"]
     for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in languages:

@@ -12,8 +12,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
 
 from .extensions import db, login_manager
 from .models import Assessment, Firm, Job, Membership, Organisation, Programme, User, Webhook
@@ -26,7 +29,13 @@ ORG_ADMIN = "org_admin"  # an organisation's administrator, for that organisatio
 CONSULTANCY = "consultancy"  # a member of a consultancy (consultant or its administrator)
 AGENCY = "agency"  # a member of a support agency (analyst or its administrator)
 SITE_ADMIN = "site_admin"  # a site administrator
-RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, CONSULTANCY, AGENCY, SITE_ADMIN)
+# The JSON API: a bearer token of a consultancy member (never the session cookie).
+API_CONSULTANCY = "api_consultancy"
+RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, CONSULTANCY, AGENCY, SITE_ADMIN,
+         API_CONSULTANCY)
+API_PREFIX = "/api/"
+# Endpoints that are not ours: Flask's static files and APIFlask's OpenAPI document.
+BUILT_IN = {"static": PUBLIC, "openapi.spec": PUBLIC}
 
 View = TypeVar("View", bound=Callable)
 
@@ -44,13 +53,46 @@ def access(rule: str) -> Callable[[View], View]:
 
 
 def rule_of(app: Flask, endpoint: str) -> str | None:
-    if endpoint == "static":
-        return PUBLIC
+    if endpoint in BUILT_IN:
+        return BUILT_IN[endpoint]
     view = app.view_functions.get(endpoint)
     return getattr(view, "access_rule", None)
 
 
+class TokenRequired(Unauthorized):
+    """An API call without a valid bearer token (missing, unknown, expired, revoked, or of a
+    disabled account: never saying which)."""
+
+    error_code = "unauthorized"
+    description = ("Send a valid API token: 'Authorization: Bearer axr_...' "
+                   "(make one with `assess tokens create EMAIL`).")  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__(www_authenticate=WWWAuthenticate("bearer", {"realm": "api"}))
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie, except on the API: an API call neither reads nor writes it, so a
+    browser's cookie can never authenticate one (which is why the API needs no CSRF token), and
+    no API response sets a cookie."""
+
+    def open_session(self, app, request):
+        if request.path.startswith(API_PREFIX):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        if is_api_request():
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
@@ -67,6 +109,19 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
+    @login_manager.request_loader
+    def load_api_user(request) -> User | None:
+        """The user of an API call's bearer token; the API has no session (see SessionInterface)."""
+        from .services.accounts import user_for_api_token
+
+        auth = request.authorization
+        if not request.path.startswith(API_PREFIX) or auth is None or auth.type != "bearer":
+            return None
+        user = user_for_api_token(auth.token or "")
+        if user is not None:
+            db.session.commit()  # the token's last use is kept, whatever the request does next
+        return user
+
     @app.before_request
     def enforce_access_rule():
         if request.endpoint is None:
@@ -77,6 +132,8 @@ def init_app(app: Flask) -> None:
             abort(403)
         if rule in (PUBLIC, RESUME_LINK):
             return None
+        if rule == API_CONSULTANCY:
+            return _check_api_token()
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         mark_firm_data()  # signed-in pages show organisations' data: never cached
@@ -88,6 +145,14 @@ def init_app(app: Flask) -> None:
                                               or current_user.organisation.kind != rule):
             abort(403)
         return None
+
+
+def _check_api_token() -> None:
+    if not current_user.is_authenticated:
+        raise TokenRequired()
+    mark_firm_data()
+    if current_user.organisation is None or current_user.organisation.kind != "consultancy":
+        abort(403)
 
 
 # Scoped loads.
@@ -159,6 +224,22 @@ def client_of_my_consultancy(firm_id: int) -> Firm:
     if firm is None:
         abort(404)
     return firm
+
+
+def submitted_assessment_of_my_consultancy(assessment_id: int) -> Assessment:
+    """A submitted assessment of one of the consultancy's clients that the client has not
+    withdrawn (the API's view of an assessment).
+
+    :raise 404: otherwise, another organisation's included.
+    """
+    assessment = db.session.scalar(select(Assessment).join(Firm, Firm.id == Assessment.firm_id)
+                                   .where(Assessment.id == assessment_id,
+                                          Firm.organisation_id == my_consultancy().id,
+                                          Assessment.status == "submitted",
+                                          Assessment.consultancy_revoked_at.is_(None)))  # fmt: skip
+    if assessment is None:
+        abort(404)
+    return assessment
 
 
 def assessment_of_my_client(firm: Firm, assessment_id: int) -> Assessment:

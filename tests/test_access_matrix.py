@@ -48,6 +48,10 @@ CONSULTANCY = {"anonymous": 302, "resume_holder": 302, "consultant_a": 200, "con
 AGENCY = {"anonymous": 302, "resume_holder": 302, **dict.fromkeys(SIGNED_IN, 403), "analyst": 200}
 
 
+# The JSON API never takes the session cookie: a signed-in visitor without a token gets 401.
+API_TOKEN_ONLY = dict.fromkeys(ROLES, 401)
+
+
 def client_of_a(status: int) -> dict[str, int]:
     """A route about consultancy A's client: B's consultant gets 404, by construction."""
     return {**CONSULTANCY, "consultant_a": status, "org_admin": status, "consultant_b": 404}
@@ -147,6 +151,16 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     "members.upload_logo": ("POST", {}, {**ORG_ADMIN, "org_admin": 422}),
     "members.remove_logo": ("POST", {}, {**ORG_ADMIN, "org_admin": 303}),
     "members.set_accent": ("POST", {}, {**ORG_ADMIN, "org_admin": 303}),
+    # The JSON API (tests/api/test_access.py runs its own matrix with tokens).
+    "openapi.spec": ("GET", {}, ALL),
+    "api.questionnaire": ("GET", {}, ALL),
+    "api.score": ("POST", {}, dict.fromkeys(ROLES, 422)),  # no document posted
+    "api.create_assessment": ("POST", {}, API_TOKEN_ONLY),
+    "api.assessment": ("GET", {"assessment_id": "$submitted_a"}, API_TOKEN_ONLY),
+    "api.assessments": ("GET", {}, API_TOKEN_ONLY),
+    "api.start_batch": ("POST", {}, API_TOKEN_ONLY),
+    "api.job": ("GET", {"job_id": "$job_a"}, API_TOKEN_ONLY),
+    "api.job_download": ("GET", {"job_id": "$job_a"}, API_TOKEN_ONLY),
 }
 
 

@@ -74,6 +74,9 @@ class Assessment(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # A client firm may withdraw its consultancy's sight of an assessment it filled itself.
     consultancy_revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Stored through the API with an Idempotency-Key: the SHA-256 of the organisation and the key,
+    # so that a replayed request finds this assessment instead of storing it twice.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     firm: Mapped[Firm | None] = relationship(back_populates="assessments")
     result: Mapped[AssessmentResult | None] = relationship(back_populates="assessment")

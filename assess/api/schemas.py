@@ -1,0 +1,189 @@
+"""The JSON API's request and response shapes (marshmallow, as APIFlask documents them).
+
+Request schemas check the structure (required fields, types, no unknown fields); the values are
+then checked by the same validation as the command line (``assess.scoring``), which knows the
+questionnaire's options and ranges. Score documents are returned exactly as the scoring core made
+them (the schemas below describe them for the OpenAPI document).
+"""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import DateTime, Dict, Float, Integer, List, Nested, Raw, String
+from apiflask.validators import Length, OneOf, Range
+
+from ..scoring.answers import LANGUAGES
+from ..services.batches import MAX_ASSESSMENTS
+
+MAX_PER_PAGE = 100
+TEXT = {"type": "object", "properties": {"ko": {"type": "string"}, "en": {"type": "string"}},
+        "description": "the same text in Korean and English"}  # fmt: skip
+ANSWER = {"description": "an option id, a number, \"dont_know\", or a list of option ids",
+          "oneOf": [{"type": "string"}, {"type": "number"},
+                    {"type": "array", "items": {"type": "string"}}]}  # fmt: skip
+
+
+def _text(**kwargs) -> Dict:
+    return Dict(keys=String(), values=String(), metadata={"description": TEXT["description"]},
+                **kwargs)  # fmt: skip
+
+
+class Error(Schema):
+    error = String(required=True, metadata={"description": "a stable code, e.g. not_found"})
+    message = String(required=True, metadata={"description": "what went wrong, in English"})
+    field = String(metadata={"description": "the input at fault (dotted path), for 422"})
+    fields = Dict(keys=String(), values=String(),
+                  metadata={"description": "every input at fault → its problem, for 422"})
+
+
+class FirmProfile(Schema):
+    name = String(allow_none=True)
+    industry = String(allow_none=True, metadata={"description": "KSIC division, e.g. C29"})
+    employees = Integer(strict=True, allow_none=True)
+    annual_sales_mkrw = Float(allow_none=True, metadata={"description": "million KRW"})
+    region = String(allow_none=True, metadata={"description": "e.g. busan"})
+    founded_year = Integer(strict=True, allow_none=True)
+    ceo_age = Integer(strict=True, allow_none=True)
+
+
+class AnswersDocument(Schema):
+    """An answers document (DESIGN §5), as the command line reads it."""
+
+    questionnaire = String(required=True, metadata={"example": "ax-readiness"})
+    version = Integer(required=True, strict=True, metadata={"example": 1})
+    language = String(validate=OneOf(LANGUAGES))
+    firm = Nested(FirmProfile, allow_none=True)
+    answers = Dict(keys=String(), values=Raw(allow_none=True, metadata=ANSWER), allow_none=True,
+                   metadata={"description": "question id → answer"})  # fmt: skip
+
+
+class NewAssessment(AnswersDocument):
+    """An answers document for a client firm: ``firm_id`` names an existing client of the
+    token's consultancy; without it a new client is created from ``firm`` (which needs a name)."""
+
+    firm_id = Integer(strict=True, metadata={"description": "an existing client firm's id"})
+
+
+class Created(Schema):
+    id = Integer(required=True)
+
+
+class Overall(Schema):
+    score = Float(required=True)
+    level = Integer(required=True)
+    level_name = _text()
+
+
+class DimensionScore(Schema):
+    id = String(required=True)
+    name = _text()
+    status = String(validate=OneOf(["scored", "not_pursued"]))
+    score = Float(required=True, allow_none=True)
+    level = Integer(required=True, allow_none=True)
+    applicable = Integer()
+    answered = Integer(required=True)
+    unknown = Integer(required=True)
+
+
+class Finding(Schema):
+    rule = String(required=True)
+    dimension = String(required=True)
+    priority = String(required=True, validate=OneOf(["high", "medium", "low"]))
+    horizon = String(required=True)
+    text = _text(required=True)
+    recommendation = _text()
+    sources = List(String(), required=True)
+    cases = List(String(), required=True)
+    gain = Float(allow_none=True)
+    change = Dict(keys=String(), values=Raw(metadata=ANSWER), allow_none=True,
+                  metadata={"description": "the answers that would resolve the finding"})
+
+
+class PeerCase(Schema):
+    id = String(required=True)
+    name = _text(required=True)
+    why = _text(required=True)
+
+
+class QuestionnaireRef(Schema):
+    id = String(required=True)
+    version = Integer(required=True)
+
+
+class Score(Schema):
+    """The score document of ``assess score --format json``."""
+
+    questionnaire = Nested(QuestionnaireRef, required=True)
+    language = String()
+    firm = Nested(FirmProfile)
+    overall = Nested(Overall, required=True)
+    dimensions = List(Nested(DimensionScore), required=True)
+    findings = List(Nested(Finding), required=True)
+    cases = List(Nested(PeerCase), required=True)
+    roadmap = Dict(keys=String(), values=List(String()))
+    confidence = Float(required=True)
+    ignored = List(String(), required=True)
+
+
+class StoredAssessment(Score):
+    id = Integer(required=True)
+    firm_id = Integer(required=True)
+    submitted_at = DateTime(required=True)
+
+
+class AssessmentSummary(Schema):
+    id = Integer(required=True)
+    firm_id = Integer(required=True)
+    firm = String(required=True, metadata={"description": "the client firm's name"})
+    submitted_at = DateTime(required=True)
+    questionnaire = Nested(QuestionnaireRef, required=True)
+    overall = Float(required=True)
+    level = Integer(required=True)
+
+
+class Page(Schema):
+    page = Integer(load_default=1, validate=Range(min=1, max=1_000_000))
+    per_page = Integer(load_default=20, validate=Range(min=1, max=MAX_PER_PAGE))
+
+
+class AssessmentPage(Schema):
+    items = List(Nested(AssessmentSummary), required=True)
+    page = Integer(required=True)
+    per_page = Integer(required=True)
+    total = Integer(required=True)
+    next = String(required=True, allow_none=True,
+                  metadata={"description": "the next page's address, null on the last"})
+
+
+class Batch(Schema):
+    assessments = List(Integer(strict=True), required=True,
+                       validate=Length(min=1, max=MAX_ASSESSMENTS))  # fmt: skip
+    language = String(load_default="ko", validate=OneOf(["ko", "en"]))
+
+
+class JobCreated(Schema):
+    job = Integer(required=True)
+
+
+class JobProgress(Schema):
+    status = String(required=True, validate=OneOf(["queued", "running", "done", "failed"]))
+    done = Integer(required=True)
+    total = Integer(required=True)
+    failed = Integer(required=True)
+
+
+class Questionnaire(Schema):
+    """The resolved questionnaire of ``assess questionnaire export``."""
+
+    id = String(required=True)
+    version = Integer(required=True)
+    title = _text()
+    dimensions = List(Dict(), required=True)
+    questions = List(Dict(), required=True)
+    rules = List(Dict(), required=True)
+    sources = List(Dict(), required=True)
+    cases = List(Dict(), required=True)
+    levels = List(Dict(), required=True)
+    profile = Dict()
+    errata = List(Dict())
+
