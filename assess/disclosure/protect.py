@@ -77,7 +77,9 @@ def protect(table: Table, k: int = DEFAULT_K, width: int = DEFAULT_WIDTH) -> Pro
     """
     check_k(k)
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
-        raise ValueError(f"the protection width must be a whole number of at least 1, not {width!r}")
+        raise ValueError(
+            f"the protection width must be a whole number of at least 1, not {width!r}"
+        )
     hidden = _suppressed(table, k)
     counts = {cell: c.count for cell, c in table.cells.items()}
     by_count = Network(table.arcs, counts)

@@ -7,7 +7,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 CellId = Hashable
-TOTAL = "total"  # the label of a total in the ids the builders make: (row, TOTAL), (TOTAL, col), TOTAL
+# The label of a total in the ids the builders make: (row, TOTAL), (TOTAL, col) and TOTAL.
+TOTAL = "total"
 
 
 @dataclass(frozen=True)
