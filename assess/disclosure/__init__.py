@@ -7,7 +7,7 @@ exports and the API. Pure: plain data in, plain data out; see docs/disclosure.md
 """
 
 from .population import publishable_population
-from .protect import DEFAULT_K, DEFAULT_WIDTH, MIN_K, Protected, protect
+from .suppression import DEFAULT_K, DEFAULT_WIDTH, MIN_K, Protected, protect
 from .table import TOTAL, Cell, CellId, Relation, Table, one_way, series, share_total, two_way
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .protect import DEFAULT_K, check_k
+from .suppression import DEFAULT_K, check_k
 
 
 def publishable_population(n: int, parents: Iterable[int], k: int = DEFAULT_K) -> bool:

@@ -65,7 +65,16 @@ def _solve(
     highs.changeColCost(column[target], -1.0 if maximise else 1.0)
     highs.run()
     status = highs.getModelStatus()
-    if status == highspy.HighsModelStatus.kUnbounded:
+    unbounded = (
+        highspy.HighsModelStatus.kUnbounded,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    )
+    if status in unbounded:
+        # Presolve may not say which; the published table is feasible (its true figures satisfy
+        # it), and checking that once more without an objective settles it.
+        highs.changeColCost(column[target], 0.0)
+        highs.run()
+        assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
         return INF if maximise else -INF
     assert status == highspy.HighsModelStatus.kOptimal, highs.modelStatusToString(status)
     value = highs.getInfo().objective_function_value

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assess.disclosure import TOTAL, protect, series, share_total, two_way
-from assess.disclosure import one_way as distribution
+from assess.disclosure import TOTAL, one_way, protect, series, share_total, two_way
 
 from .attacker import audit, feasible_range
 
 
 def test_a_cell_of_four_firms_is_hidden_and_one_of_five_is_shown():
-    table = distribution({"a": 4, "b": 5, "c": 3, "d": 20})
+    table = one_way({"a": 4, "b": 5, "c": 3, "d": 20})
     published = protect(table)
     assert not published.shown("a")
     assert published.count("a") is None
@@ -22,22 +21,22 @@ def test_a_cell_of_four_firms_is_hidden_and_one_of_five_is_shown():
 @pytest.mark.parametrize("k", [0, 1, 2, -5, 2.9, True])
 def test_k_under_three_is_refused(k):
     with pytest.raises(ValueError):
-        protect(distribution({"a": 10}), k=k)
+        protect(one_way({"a": 10}), k=k)
 
 
 def test_k_is_configurable():
-    table = distribution({"a": 4, "b": 7, "c": 9})
+    table = one_way({"a": 4, "b": 7, "c": 9})
     assert protect(table, k=3).shown("a")
     assert not protect(table, k=8).shown("b")
 
 
 def test_a_width_under_one_is_refused():
     with pytest.raises(ValueError):
-        protect(distribution({"a": 10}), width=0)
+        protect(one_way({"a": 10}), width=0)
 
 
 def test_one_small_cell_and_a_shown_total_hide_the_smallest_other_cell():
-    table = distribution({"1": 4, "2": 10, "3": 12, "4": 7, "5": 6}, "N")
+    table = one_way({"1": 4, "2": 10, "3": 12, "4": 7, "5": 6}, "N")
     published = protect(table)
     assert list(published.hidden()) == ["1", "5"]
     assert published.count("N") == 39
@@ -82,7 +81,7 @@ def test_a_small_quarter_hides_another_quarter():
 
 def test_an_empty_cell_is_hidden_and_cannot_be_told_from_a_suppressed_one():
     # Everything else is large: shown alone, the empty cell's 0 would follow from the total.
-    table = distribution({"1": 0, "2": 10, "3": 12, "4": 7}, "N")
+    table = one_way({"1": 0, "2": 10, "3": 12, "4": 7}, "N")
     published = protect(table)
     assert list(published.hidden()) == ["1", "4"]
     assert feasible_range(table, published, "1").width == 7
@@ -90,7 +89,7 @@ def test_an_empty_cell_is_hidden_and_cannot_be_told_from_a_suppressed_one():
 
 
 def test_two_empty_cells_cannot_protect_each_other():
-    table = distribution({"1": 0, "2": 0, "3": 12, "4": 7}, "N")
+    table = one_way({"1": 0, "2": 0, "3": 12, "4": 7}, "N")
     published = protect(table)
     assert list(published.hidden()) == ["1", "2", "4"]
     audit(table, published)
@@ -104,7 +103,7 @@ def test_a_small_total_is_hidden_with_its_parts():
 
 
 def test_a_hidden_mean_cannot_be_recovered_from_the_shown_sums():
-    table = distribution({"a": 3, "b": 6, "c": 9}, score_sums={"a": 0.0, "b": 0.0, "c": 450.0})
+    table = one_way({"a": 3, "b": 6, "c": 9}, score_sums={"a": 0.0, "b": 0.0, "c": 450.0})
     published = protect(table)
     # b alone widens a's count, but every firm in a and b scored 0: their sums would add up to 0,
     # so both means would be known. c is hidden too.
@@ -115,9 +114,9 @@ def test_a_hidden_mean_cannot_be_recovered_from_the_shown_sums():
 
 def test_the_dimension_distributions_and_the_levels_share_one_n():
     table = share_total(
-        distribution({1: 2, 2: 9, 3: 9}, "N", name="dx"),
-        distribution({1: 6, 2: 6, 3: 8}, "N", name="roi"),
-        distribution({1: 10, 2: 10, 3: 0}, "N", name="level"),
+        one_way({1: 2, 2: 9, 3: 9}, "N", name="dx"),
+        one_way({1: 6, 2: 6, 3: 8}, "N", name="roi"),
+        one_way({1: 10, 2: 10, 3: 0}, "N", name="level"),
     )
     published = protect(table)
     assert published.shown("N")
@@ -125,7 +124,7 @@ def test_the_dimension_distributions_and_the_levels_share_one_n():
 
 
 def test_the_published_table_keeps_the_table_order_and_shows_only_shown_figures():
-    table = distribution({"a": 4, "b": 5, "c": 9}, score_sums={"a": 100.0, "b": 200.0, "c": 90.0})
+    table = one_way({"a": 4, "b": 5, "c": 9}, score_sums={"a": 100.0, "b": 200.0, "c": 90.0})
     published = protect(table)
     assert [cell for cell, _ in published] == ["a", "b", "c", TOTAL]
     assert dict(published)["a"] is None
