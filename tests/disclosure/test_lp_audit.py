@@ -3,6 +3,8 @@ count below the protection width (nor pin its score sum), and no small cell is e
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,7 +35,21 @@ def test_distributions_sharing_n_with_the_defaults(table):
     audit(table, protect(table))
 
 
+def sparse_industry_by_region(firms: int, seed: int) -> dict:
+    """A dashboard-like cross-table: a few busy industries and regions, many thin cells."""
+    rng = random.Random(seed)
+    industries = [f"C{n}" for n in range(20, 30)]
+    regions = ["seoul", "busan", "daegu", "incheon", "gwangju", "ulsan", "gyeonggi", "jeju"]
+    counts = {(i, r): 0 for i in industries for r in regions}
+    for _ in range(firms):
+        industry = rng.choice(industries[:3] if rng.random() < 0.5 else industries)
+        counts[industry, rng.choice(regions[:2] if rng.random() < 0.5 else regions)] += 1
+    return counts
+
+
 FIXED = {
+    "a thin industry-by-region table": two_way(sparse_industry_by_region(150, seed=1)),
+    "a busier industry-by-region table": two_way(sparse_industry_by_region(900, seed=2)),
     "levels with a small top level": one_way({1: 8, 2: 21, 3: 30, 4: 11, 5: 2}, "N"),
     "a region with no firms": two_way(
         {("C29", "busan"): 14, ("C29", "jeju"): 0, ("C25", "busan"): 9, ("C25", "jeju"): 0}
