@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from .table import CellId
 
 UNBOUNDED = float("inf")
+# Enough to mean "saturate every way that is open": no table has this many firms.
+SATURATE = 10**18
 
 
 class Network:
@@ -33,15 +35,16 @@ class Network:
             self.touching[head].append(cell)
 
     def _steps(self, node: int, hidden, values, without: CellId):
-        """(next node, arc, +1 forward or -1 backward, room) for each residual step from node."""
+        """(next node, arc, +1 forward or -1 backward) for each residual step from node: forward
+        along any hidden arc (no upper bound), backward along one that is above 0."""
         for cell in self.touching[node]:
             if cell == without or cell not in hidden:
                 continue
             tail, head = self.arcs[cell]
             if tail == node:
-                yield head, cell, +1, UNBOUNDED
+                yield head, cell, +1
             if head == node and values[cell] > 0:
-                yield tail, cell, -1, values[cell]
+                yield tail, cell, -1
 
     def _push(self, start: int, goal: int, hidden, values: dict, without: CellId, need) -> int:
         """Flow (up to `need`) from start to goal through hidden arcs other than `without`."""
@@ -51,7 +54,7 @@ class Network:
             queue = deque([start])
             while queue and goal not in came:
                 node = queue.popleft()
-                for nxt, cell, sign, _room in self._steps(node, hidden, values, without):
+                for nxt, cell, sign in self._steps(node, hidden, values, without):
                     if nxt not in came:
                         came[nxt] = (node, cell, sign)
                         queue.append(nxt)
@@ -84,7 +87,7 @@ class Network:
         tail, head = self.arcs[cell]
         values = dict(self.values)
         # Saturate the ways that are already open, so that the path found adds a new one.
-        self._push(head, tail, hidden, values, cell, UNBOUNDED_CAP)
+        self._push(head, tail, hidden, values, cell, SATURATE)
         best = {head: (0, 0, ())}
         heap = [(0, 0, (), head)]
         while heap:
@@ -111,7 +114,3 @@ class Network:
                 yield head, arc, extra
             if head == node and values[arc] > 0:
                 yield tail, arc, extra
-
-
-# Enough for "saturate everything": no table has this many firms.
-UNBOUNDED_CAP = 10**18
