@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ASSESS = Path(__file__).resolve().parent.parent / "assess"
-CORE = ("questionnaire", "scoring")
+CORE = ("questionnaire", "scoring", "disclosure")
 FORBIDDEN = ("flask", "flask_", "werkzeug", "sqlalchemy", "alembic", "psycopg", "wtforms")
 
 
