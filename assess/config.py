@@ -53,6 +53,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WEBHOOK_RETRY_DELAYS": _seconds(os.environ.get("WEBHOOK_RETRY_DELAYS",
                                                         "30,120,600,3600,21600")),  # fmt: skip
         "WEBHOOK_ALLOW_PRIVATE": os.environ.get("WEBHOOK_ALLOW_PRIVATE", "") in ("1", "true"),
+        # Disclosure control of what agencies see: every shown figure covers at least this many
+        # firms (never fewer than 3), and a hidden count cannot be narrowed below the width.
+        "AGGREGATE_MIN_CELL": int(os.environ.get("AGGREGATE_MIN_CELL", "5")),
+        "AGGREGATE_PROTECTION_WIDTH": int(os.environ.get("AGGREGATE_PROTECTION_WIDTH", "3")),
         "BENCHMARK_MIN_COHORT": int(os.environ.get("BENCHMARK_MIN_COHORT", DEFAULT_MIN_COHORT)),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -77,6 +81,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
     _require_secret_key(config)
     _public_url(config)
+    if config["AGGREGATE_MIN_CELL"] < 3 or config["AGGREGATE_PROTECTION_WIDTH"] < 1:
+        raise ConfigError("AGGREGATE_MIN_CELL must be at least 3 and AGGREGATE_PROTECTION_WIDTH "
+                          "at least 1: agencies must never see a figure about one or two firms")
     return config
 
 

@@ -126,6 +126,8 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     # Not rendered yet: nothing to download, for A as for B.
     "consult.job_download": ("GET", {"job_id": "$job_a"}, client_of_a(404)),
     "consult.job_retry": ("POST", {"job_id": "$job_a"}, client_of_a(303)),
+    "agency.dashboard": ("GET", {}, AGENCY),
+    "agency.export": ("GET", {"fmt": "xlsx"}, AGENCY),
     "agency.firms": ("GET", {}, AGENCY),
     "agency.firm": ("GET", {"assessment_id": "$shared_c"}, AGENCY),
     "agency.report": ("GET", {"assessment_id": "$shared_c", "lang": "ko"}, AGENCY),

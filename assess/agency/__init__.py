@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("agency", __name__)
 
-from . import firms, programmes  # noqa: E402, F401  (registers the routes)
+from . import dashboard, firms, programmes  # noqa: E402, F401  (registers the routes)

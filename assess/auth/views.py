@@ -48,7 +48,7 @@ def home_for(user) -> str:
     if user.organisation is not None and user.organisation.kind == "consultancy":
         return url_for("consult.clients_list")
     if user.organisation is not None and user.organisation.kind == "agency":
-        return url_for("agency.firms")
+        return url_for("agency.dashboard")
     return url_for("auth.account")
 
 

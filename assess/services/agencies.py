@@ -126,8 +126,18 @@ def _all_results(where: list | None = None) -> Iterator[tuple[Assessment, Assess
 def eligible_count(programme: Programme, where: list | None = None) -> int:
     """How many submitted assessments (of all firms, filtered by ``where``) meet the programme's
     conditions: a count for the dashboard, to be passed through disclosure control."""
+    return eligible_stats(programme, where)[0]
+
+
+def eligible_stats(programme: Programme, where: list | None = None) -> tuple[int, int]:
+    """(how many meet the conditions, the sum of their overall index in hundredths of a point,
+    as aggregates adds it up), over all firms."""
     test = eligibility_test(programme.eligibility)
-    return sum(1 for a, r in _all_results(where) if test(facts_of(a, r)))
+    count, total = 0, 0
+    for assessment, result in _all_results(where):
+        if test(facts_of(assessment, result)):
+            count, total = count + 1, total + round(result.overall * 100)
+    return count, total
 
 
 def eligible_consenting(programme: Programme) -> list[tuple[Assessment, AssessmentResult]]:

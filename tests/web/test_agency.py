@@ -28,7 +28,7 @@ def fast_hashing(app):
 @pytest.fixture
 def analyst(app, client):
     make_user(app, "park@busan-sme.kr", org=("부산중소기업지원센터", "agency"), role="analyst")
-    assert sign_in(client, "park@busan-sme.kr").headers["Location"] == "/agency/firms"
+    assert sign_in(client, "park@busan-sme.kr").headers["Location"] == "/agency"
     return client
 
 
@@ -155,3 +155,34 @@ def test_consultants_and_respondents_cannot_open_the_agency_area(app, client):
     assert client.get("/agency/firms").status_code == 403
     with app.app_context():
         assert db.session.scalar(select(Assessment)) is None
+
+
+def test_the_dashboard_and_its_exports_never_name_a_firm_or_show_an_answer(app, analyst):
+    with app.app_context():
+        from assess.services.demo import seed_demo_firms
+
+        seed_demo_firms(40, seed=5, spread=True)
+        db.session.commit()
+        names = {a.profile["name"] for a in db.session.scalars(select(Assessment))}
+        answers = {str(v) for a in db.session.scalars(select(Assessment))
+                   for v in a.answers.values() if isinstance(v, str) and len(v) > 6}  # fmt: skip
+    page = unescape(analyst.get("/agency?lang=en").text)
+    assert "Firms by overall readiness index" in page and "Share of firms at each level" in page
+    csv_body = analyst.get("/agency/aggregates.csv?lang=en").data.decode("utf-8-sig")
+    xlsx = analyst.get("/agency/aggregates.xlsx")
+    assert xlsx.status_code == 200
+    for output in (page, csv_body):
+        assert not any(name in output for name in names)
+        assert not any(f">{answer}<" in output or f",{answer}," in output for answer in answers)
+
+
+def test_a_narrow_filter_shows_nothing_but_says_why(app, analyst):
+    with app.app_context():
+        from assess.services.demo import seed_demo_firms
+
+        seed_demo_firms(12, seed=5)
+        db.session.commit()
+    page = unescape(analyst.get("/agency?lang=en&region=jeju&industry=C10").text)
+    assert "Too few firms match these filters" in page
+    body = analyst.get("/agency/aggregates.csv?lang=en&region=jeju&industry=C10")
+    assert body.data.decode("utf-8-sig").strip().count("\n") == 0  # the header only
