@@ -7,6 +7,7 @@ print goes to stderr, so it cannot corrupt the protocol.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import resource
@@ -54,4 +55,7 @@ def serve(memory_bytes: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]))
+    # The parent went away (stopped while this worker was starting): nothing left to say.
+    with contextlib.suppress(BrokenPipeError):
+        serve(int(sys.argv[1]))
+

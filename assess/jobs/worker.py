@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 
 from flask import Flask
 from huey.consumer import Consumer
@@ -33,8 +34,10 @@ class GracefulConsumer(Consumer):
 
 def run_worker(app: Flask, workers: int = 2) -> None:
     set_default_pool_size(workers)  # a render process per thread: renders run side by side
+    # Warm the render processes now (WeasyPrint and fonts load once), beside the consumer's
+    # start rather than before it, so that a stop signal finds the consumer's handlers in place.
     for render_process in default_pool().workers:
-        render_process.start()  # warm now (WeasyPrint and fonts load once), not at the first job
+        threading.Thread(target=render_process.start, name="render-warm-up", daemon=True).start()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     queue = queue_of(app)
     with app.app_context():

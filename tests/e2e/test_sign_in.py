@@ -126,7 +126,7 @@ def test_reset_the_password_from_the_mailed_link(new_page, live_server, inbox, a
     page.get_by_label(text["new"], exact=True).fill(NEW_PASSWORD)
     page.get_by_label(text["again"], exact=True).fill(NEW_PASSWORD)
     page.get_by_role("button", name=text["save"]).click()
-    expect(page).to_have_url(re.compile(r"/account$"))
+    expect(page).to_have_url(re.compile(r"/clients$"))  # a consultant lands on the clients
     expect(page.get_by_text(text["password_set"])).to_be_visible()
     look(page, "password-set")
 
@@ -137,4 +137,4 @@ def test_reset_the_password_from_the_mailed_link(new_page, live_server, inbox, a
 
     page.goto("/login")
     fill_sign_in(page, text, email, NEW_PASSWORD)
-    expect(page).to_have_url(re.compile(r"/account$"))
+    expect(page).to_have_url(re.compile(r"/clients$"))
