@@ -15,7 +15,6 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 
 run: system-deps-run $(VENV)/.installed translations
 	$(BIN)/assess db upgrade
-	@echo "Serving on http://127.0.0.1:$(PORT)/ with a job worker  (Ctrl+C stops both)"
 	$(BIN)/python scripts/run.py
 
 test: system-deps-test $(VENV)/.installed-dev translations

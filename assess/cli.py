@@ -159,22 +159,54 @@ def report_command(file: Path, output: Path, lang: str | None) -> None:
     click.echo(f"{output}: {len(pdf) // 1024} KB")
 
 
+DEMO_BATCH = 100  # firms per transaction: memory stays flat and an interrupted run keeps its work
+DEMO_ROLES = {"consultant@demo.example": "consultant", "analyst@demo.example": "agency analyst",
+              "admin@demo.example": "administrator"}  # fmt: skip
+
+
 @cli.command("demo")
 @click.option("--firms", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--seed", type=int, help="Random seed, for the same firms every time.")
-def demo_command(firms: int, seed: int | None) -> None:
-    """Fill the database with synthetic firms, each with a submitted assessment."""
-    from .extensions import db
-    from .services.demo import seed_demo_firms
+@click.option("--if-empty", is_flag=True,
+              help="Only in development, and only when the database has no assessment yet.")
+def demo_command(firms: int, seed: int | None, if_empty: bool) -> None:
+    """Make a whole demo: synthetic firms with submitted assessments over eight quarters, a
+    consultancy with clients, an agency with consents and sample programmes, and three sign-ins
+    (consultant, agency analyst, administrator) whose passwords are printed once."""
+    from sqlalchemy import func, select
 
-    with click.progressbar(length=firms, label="Creating firms") as bar:
-        tokens: list[str] = []
-        for start in range(0, firms, 100):
-            batch = min(100, firms - start)
-            tokens += seed_demo_firms(batch, None if seed is None else seed + start)
+    from .extensions import db
+    from .models import Assessment
+    from .services.demo import DEMO_USERS, seed_demo
+
+    if if_empty:
+        env = current_app.config.get("ENV_NAME", "development")
+        if env != "development":
+            click.echo(f"No demo made: ASSESS_ENV={env} (a demo is only added in development).")
+            return
+        if db.session.scalar(select(Assessment.id).limit(1)) is not None:
+            click.echo("No demo made: the database has assessments already.")
+            return
+    with click.progressbar(length=firms, label="Creating the demo") as bar:
+        def committed(count: int) -> None:
             db.session.commit()
-            bar.update(batch)
-    click.echo(f"{firms} firms created. Results of one: /r/{tokens[0]}/results")
+            bar.update(count)
+
+        passwords = seed_demo(firms, seed, batch_size=DEMO_BATCH, after_batch=committed)
+    total = db.session.scalar(select(func.count()).select_from(Assessment))
+    click.echo(f"{firms} firms created ({total} assessments in the database).")
+    if not passwords:
+        click.echo("No new sign-ins were made: the demo accounts exist already "
+                   f"({', '.join(email for email, _, _ in DEMO_USERS)}).")  # fmt: skip
+        return
+    url = (current_app.config.get("PUBLIC_URL")
+           or f"http://127.0.0.1:{current_app.config.get('PORT', 5000)}")  # fmt: skip
+    width = max(len(role) for role in DEMO_ROLES.values())
+    click.echo("")
+    click.echo(f"Demo sign-ins at {url}/login  (passwords shown this once only):")
+    for email, password in passwords.items():
+        click.echo(f"  {DEMO_ROLES.get(email, ''):<{width}}  {email:<24}  {password}")
+    click.echo("")
 
 
 @cli.command("worker")

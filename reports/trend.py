@@ -53,8 +53,14 @@ def trend_chart_svg(
                      f'y2="{y(tick):.1f}" stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
         parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" '
                      f'fill="{MUTED}">{tick}</text>')  # fmt: skip
+    # Every date labelled while they fit, else every other one counting back from the latest;
+    # the first and last labels lean inwards so that neither is cut at the edge.
+    step = 1 if n <= 6 else 2
     for i, label in enumerate(dates):
-        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" '
+        if (n - 1 - i) % step:
+            continue
+        anchor = "middle" if n == 1 else "start" if i == 0 else "end" if i == n - 1 else "middle"
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="{anchor}" '
                      f'fill="{TEXT}">{escape(label)}</text>')  # fmt: skip
     for index, (key, values) in enumerate(series.items()):
         colour = series_colour(index)

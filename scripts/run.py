@@ -1,5 +1,9 @@
 """`make run`: the web app and one job worker together; Ctrl+C (or SIGTERM) stops both.
 
+First, in development only (``ASSESS_ENV`` unset or ``development``), an empty database gets a
+demo (``assess demo --if-empty``): a few hundred firms and three sign-ins, printed before the
+servers start. A database with assessments, or any other environment, is left as it is.
+
 Each child gets a session of its own, so Ctrl+C reaches only this script, which then asks each
 child to stop with SIGTERM: the worker finishes the reports in hand instead of losing them.
 """
@@ -15,10 +19,21 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 GRACE = 50  # seconds: the worker's own graceful stop takes at most 45
+DEMO_FIRMS = "300"  # enough for benchmarks and for an agency's filtered figures to show
+
+
+def fill_empty_database() -> None:
+    """In development, a demo for an empty database; the command itself checks both."""
+    if os.environ.get("ASSESS_ENV", "development") != "development":
+        return
+    subprocess.run([str(BIN / "assess"), "demo", "--if-empty", "--firms", DEMO_FIRMS],  # noqa: S603
+                   check=False)  # fmt: skip
 
 
 def main() -> int:
     port = os.environ.get("PORT", "5000")
+    fill_empty_database()
+    print(f"Serving on http://127.0.0.1:{port}/ with a job worker  (Ctrl+C stops both)", flush=True)
     commands = {
         "web": [str(BIN / "assess"), "run", "--host", "127.0.0.1", "--port", port],
         "worker": [str(BIN / "assess"), "worker"],

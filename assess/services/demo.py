@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Assessment, AssessmentResult, Programme
@@ -130,13 +131,19 @@ SAMPLE_PROGRAMMES = (
 )
 
 
-def seed_demo(firms: int, seed: int | None = None) -> dict[str, str]:
+def seed_demo(firms: int, seed: int | None = None, *, batch_size: int | None = None,
+              after_batch: Callable[[int], None] | None = None) -> dict[str, str]:
     """A whole demo: ``firms`` firms over eight quarters, a consultancy with some of them as
     clients, an agency that a share of them consented to, with sample programmes, and a
     consultant, an analyst and an administrator. Returns each sign-in's password (email →
-    password), made up now and shown once. Flushes; the caller commits."""
+    password), made up now and shown once; a sign-in that exists already is left alone and not
+    returned. Flushes; the caller commits.
+
+    Firms are made ``batch_size`` at a time (all at once without it); ``after_batch(n)`` is called
+    after the people and programmes (n = 0) and after each batch of n firms, e.g. to commit and
+    show progress. Running it again adds firms, never a second organisation, user or programme.
+    """
     rnd = random.Random(seed)
-    seed_demo_firms(firms, seed, spread=True)
     consultancy = find_organisation(DEMO_CONSULTANCY) or create_organisation(DEMO_CONSULTANCY,
                                                                              "consultancy")
     agency = find_organisation(DEMO_AGENCY) or create_organisation(DEMO_AGENCY, "agency")
@@ -147,17 +154,28 @@ def seed_demo(firms: int, seed: int | None = None) -> dict[str, str]:
             create_user(email, password, organisation=find_organisation(organisation)
                         if organisation else None, role=role, site_admin=role is None)  # fmt: skip
             passwords[email] = password
-    assessments = db.session.scalars(
-        select(Assessment).where(Assessment.status == "submitted").order_by(Assessment.id)).all()
-    for assessment in rnd.sample(list(assessments), min(len(assessments), max(3, firms // 10))):
-        if assessment.firm.organisation_id is None:
-            assessment.firm.organisation_id = consultancy.id
-    for assessment in assessments:
-        if rnd.random() < 0.3:
-            give_consent(assessment, agency)
     if not db.session.scalar(select(Programme.id).where(Programme.organisation_id == agency.id)):
         for name, eligibility in SAMPLE_PROGRAMMES:
             create_programme(agency, None, name=name, description="", link="",
                              eligibility_text=eligibility, sample=True)  # fmt: skip
     db.session.flush()
+    if after_batch:
+        after_batch(0)
+    done = 0
+    while done < firms:
+        count = min(batch_size or firms, firms - done)
+        before = db.session.scalar(select(func.max(Assessment.id))) or 0
+        seed_demo_firms(count, None if seed is None else seed + done, spread=True)
+        new = db.session.scalars(select(Assessment).where(
+            Assessment.id > before, Assessment.status == "submitted").order_by(Assessment.id)).all()
+        for assessment in rnd.sample(list(new), min(len(new), max(3, len(new) // 10))):
+            if assessment.firm.organisation_id is None:
+                assessment.firm.organisation_id = consultancy.id
+        for assessment in new:
+            if rnd.random() < 0.3:
+                give_consent(assessment, agency)
+        db.session.flush()
+        done += count
+        if after_batch:
+            after_batch(count)
     return passwords
