@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, Select, cast, func, select
+from sqlalchemy import Integer, Select, case, cast, func, select
 
 from ..disclosure import (
     TOTAL,
@@ -129,8 +129,9 @@ def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
     ordered = sorted(quarters)
     tables.append(_one_way("quarter", {q: quarters[q] for q in ordered}))
     dimensions = {}
+    binned = _all_bins(where)  # one scan for the six distributions
     for column in ("overall", *DIMENSION_COLUMNS):
-        labels, counts = _bins(column, where)
+        labels, counts = binned[column]
         dimensions[column] = labels
         tables.append(_one_way(("bins", column), counts))
     gap_counts = dict(db.session.execute(
@@ -139,8 +140,9 @@ def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
         .where(*where).group_by(ResultFinding.rule)).all())  # fmt: skip
     gaps = sorted(gap_counts, key=lambda r: (-gap_counts[r], r))[:TOP_GAPS]
     total_sum = sum(s for _c, s in quarters.values())
+    with_gaps = _with_gaps(gaps, where)
     for rule in gaps:
-        c, s = _with_gap(rule, where)
+        c, s = with_gaps.get(rule, (0, 0))
         tables.append(_one_way(("gap", rule), {"yes": (c, s), "no": (n - c, total_sum - s)}))
     for programme in programmes:
         c, s = eligible_stats(programme, where)
@@ -148,16 +150,22 @@ def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
                                {"yes": (c, s), "no": (n - c, total_sum - s)}))  # fmt: skip
     table = share_total(*tables)
     published = protect(table, k=k, width=protection_width())
-    means = {d: db.session.scalar(select(func.avg(getattr(AssessmentResult, d))).where(*where))
-             for d in DIMENSION_COLUMNS}  # fmt: skip
+    averages = db.session.execute(select(*(func.avg(getattr(AssessmentResult, d))
+                                             for d in DIMENSION_COLUMNS)).where(*where)).one()
+    means = dict(zip(DIMENSION_COLUMNS, averages, strict=True))
     return Dashboard(True, k, published, ordered, dimensions, gaps, list(programmes), means, table)
 
 
-def _with_gap(rule: str, where: list) -> tuple[int, int]:
-    c, s = db.session.execute(select(func.count(), SCORE).where(
-        *where, AssessmentResult.assessment_id.in_(
-            select(ResultFinding.assessment_id).where(ResultFinding.rule == rule)))).one()
-    return int(c), int(s)
+def _with_gaps(rules: list[str], where: list) -> dict[str, tuple[int, int]]:
+    """For each rule, the firms with that gap: (count, score sum), in one GROUP BY (a firm has
+    each rule at most once)."""
+    if not rules:
+        return {}
+    rows = db.session.execute(
+        select(ResultFinding.rule, func.count(), SCORE)
+        .join(AssessmentResult, AssessmentResult.assessment_id == ResultFinding.assessment_id)
+        .where(*where, ResultFinding.rule.in_(rules)).group_by(ResultFinding.rule))  # fmt: skip
+    return {rule: (int(c), int(s)) for rule, c, s in rows}
 
 
 def _one_way(name, counts: dict[Any, tuple[int, int]]):
@@ -165,24 +173,43 @@ def _one_way(name, counts: dict[Any, tuple[int, int]]):
                    score_sums={label: s for label, (_c, s) in counts.items()})  # fmt: skip
 
 
-def _bins(column: str, where: list) -> tuple[list[str], dict[str, tuple[int, int]]]:
-    """A score's distribution in five bands, with "not scored" where a dimension can be left
-    unscored (export, for firms that do not pursue it) anywhere in the data."""
-    score = getattr(AssessmentResult, column)
-    counts: dict[str, tuple[int, int]] = {}
-    for label, (low, high) in zip(BIN_LABELS, BINS, strict=True):
-        c, s = db.session.execute(select(func.count(), SCORE)
-                                  .where(*where, score >= low, score < high)).one()  # fmt: skip
-        counts[label] = (int(c), int(s))
-    labels = list(BIN_LABELS)
-    ever_unscored = column != "overall" and db.session.scalar(
-        select(func.count()).select_from(AssessmentResult).where(score.is_(None)))
-    if ever_unscored:
-        c, s = db.session.execute(select(func.count(), SCORE)
-                                  .where(*where, score.is_(None))).one()  # fmt: skip
-        counts[NOT_SCORED] = (int(c), int(s))
-        labels.append(NOT_SCORED)
-    return labels, counts
+def _bin_of(score):
+    """The band index of a score (0..4), -1 when not scored, as one SQL expression."""
+    return case(*[(score < high, i) for i, (_low, high) in enumerate(BINS)], else_=-1)
+
+
+def _all_bins(where: list) -> dict[str, tuple[list[str], dict[str, tuple[int, int]]]]:
+    """Each score's distribution in five bands, with "not scored" where a dimension can be left
+    unscored (export, for firms that do not pursue it) anywhere in the data: every band of every
+    score from one scan (a sum of CASE per band), not one query per band."""
+    columns = ("overall", *DIMENSION_COLUMNS)
+    rounded = cast(func.round(AssessmentResult.overall * SCALE), Integer)
+    figures = []
+    for column in columns:
+        score = getattr(AssessmentResult, column)
+        for i in (*range(len(BINS)), -1):
+            inside = score.is_(None) if i == -1 else _bin_of(score) == i
+            if i != -1:
+                inside = inside & score.is_not(None)
+            figures += [func.coalesce(func.sum(case((inside, 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((inside, rounded), else_=0)), 0)]
+    row = db.session.execute(select(*figures).where(*where)).one()
+    ever_unscored = db.session.execute(select(*(
+        func.count() - func.count(getattr(AssessmentResult, c)) for c in DIMENSION_COLUMNS))
+        .select_from(AssessmentResult)).one()  # fmt: skip
+    unscored_anywhere = dict(zip(DIMENSION_COLUMNS, ever_unscored, strict=True))
+    out = {}
+    per_column = 2 * (len(BINS) + 1)
+    for j, column in enumerate(columns):
+        values = row[j * per_column:(j + 1) * per_column]
+        counts = {label: (int(values[2 * i]), int(values[2 * i + 1]))
+                  for i, label in enumerate(BIN_LABELS)}  # fmt: skip
+        labels = list(BIN_LABELS)
+        if column != "overall" and unscored_anywhere[column]:
+            counts[NOT_SCORED] = (int(values[-2]), int(values[-1]))
+            labels.append(NOT_SCORED)
+        out[column] = (labels, counts)
+    return out
 
 
 UNKNOWN = "unknown"  # the label of firms whose profile does not say (industry, region or size)
