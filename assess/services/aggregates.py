@@ -134,13 +134,13 @@ def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
         labels, counts = binned[column]
         dimensions[column] = labels
         tables.append(_one_way(("bins", column), counts))
-    gap_counts = dict(db.session.execute(
-        select(ResultFinding.rule, func.count())
+    # The firms with each gap, (count, score sum), in one GROUP BY (a firm has a rule once).
+    with_gaps = {rule: (int(c), int(s)) for rule, c, s in db.session.execute(
+        select(ResultFinding.rule, func.count(), SCORE)
         .join(AssessmentResult, AssessmentResult.assessment_id == ResultFinding.assessment_id)
-        .where(*where).group_by(ResultFinding.rule)).all())  # fmt: skip
-    gaps = sorted(gap_counts, key=lambda r: (-gap_counts[r], r))[:TOP_GAPS]
+        .where(*where).group_by(ResultFinding.rule))}  # fmt: skip
+    gaps = sorted(with_gaps, key=lambda r: (-with_gaps[r][0], r))[:TOP_GAPS]
     total_sum = sum(s for _c, s in quarters.values())
-    with_gaps = _with_gaps(gaps, where)
     for rule in gaps:
         c, s = with_gaps.get(rule, (0, 0))
         tables.append(_one_way(("gap", rule), {"yes": (c, s), "no": (n - c, total_sum - s)}))
@@ -154,18 +154,6 @@ def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
                                              for d in DIMENSION_COLUMNS)).where(*where)).one()
     means = dict(zip(DIMENSION_COLUMNS, averages, strict=True))
     return Dashboard(True, k, published, ordered, dimensions, gaps, list(programmes), means, table)
-
-
-def _with_gaps(rules: list[str], where: list) -> dict[str, tuple[int, int]]:
-    """For each rule, the firms with that gap: (count, score sum), in one GROUP BY (a firm has
-    each rule at most once)."""
-    if not rules:
-        return {}
-    rows = db.session.execute(
-        select(ResultFinding.rule, func.count(), SCORE)
-        .join(AssessmentResult, AssessmentResult.assessment_id == ResultFinding.assessment_id)
-        .where(*where, ResultFinding.rule.in_(rules)).group_by(ResultFinding.rule))  # fmt: skip
-    return {rule: (int(c), int(s)) for rule, c, s in rows}
 
 
 def _one_way(name, counts: dict[Any, tuple[int, int]]):
