@@ -209,6 +209,55 @@ def demo_command(firms: int, seed: int | None, if_empty: bool) -> None:
     click.echo("")
 
 
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))  # fmt: skip
+@click.option("--org", "org_name",
+              help="The consultancy (by name) whose clients the firms become; without it each "
+                   "firm is one of its own.")  # fmt: skip
+def import_command(files: tuple[Path, ...], org_name: str | None) -> None:
+    """Store answers documents (YAML or JSON) as submitted assessments.
+
+    Each document is stored once: importing the same document again changes nothing. A bad
+    document is reported with its file and field and the others are still imported; the exit
+    status is 1 when any failed.
+    """
+    from .extensions import db
+    from .services.accounts import find_organisation
+    from .services.clients import ClientError
+    from .services.imports import DuplicateKey, import_document
+
+    organisation = None
+    if org_name is not None:
+        organisation = find_organisation(org_name)
+        if organisation is None or organisation.kind != "consultancy":
+            fail(f"org: no consultancy named {org_name!r} (see `assess orgs list`)", 2)
+    imported, present, failures = 0, 0, []
+    with click.progressbar(files, label="Importing", item_show_func=lambda f: f and str(f),
+                           file=sys.stderr) as bar:  # fmt: skip
+        for path in bar:
+            try:
+                stored = import_document(organisation, read_document(path))
+            except (AnswersError, ClientError) as exc:
+                db.session.rollback()  # this document only: the others are committed
+                failures.append(f"{path}: {exc.field}: {exc.message}")
+                continue
+            except DuplicateKey:  # pragma: no cover (a hash collision)
+                db.session.rollback()
+                failures.append(f"{path}: file: stored before with other answers")
+                continue
+            db.session.commit()
+            if stored.created:
+                imported += 1
+            else:
+                present += 1
+    for line in failures:
+        click.echo(f"error: {line}", err=True)
+    click.echo(f"{imported} imported, {present} already there, {len(failures)} failed")
+    if failures:
+        sys.exit(1)
+
+
 @cli.command("worker")
 @click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
               help="Tasks run at once (threads; renders go to the sandboxed render pool).")

@@ -31,8 +31,10 @@ AGENCY = "agency"  # a member of a support agency (analyst or its administrator)
 SITE_ADMIN = "site_admin"  # a site administrator
 # The JSON API: a bearer token of a consultancy member (never the session cookie).
 API_CONSULTANCY = "api_consultancy"
+# The JSON API's aggregates: a bearer token of a support agency's member.
+API_AGENCY = "api_agency"
 RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, CONSULTANCY, AGENCY, SITE_ADMIN,
-         API_CONSULTANCY)
+         API_CONSULTANCY, API_AGENCY)
 API_PREFIX = "/api/"
 # Endpoints that are not ours: Flask's static files and APIFlask's OpenAPI document.
 BUILT_IN = {"static": PUBLIC, "openapi.spec": PUBLIC}
@@ -133,7 +135,9 @@ def init_app(app: Flask) -> None:
         if rule in (PUBLIC, RESUME_LINK):
             return None
         if rule == API_CONSULTANCY:
-            return _check_api_token()
+            return _check_api_token("consultancy")
+        if rule == API_AGENCY:
+            return _check_api_token("agency")
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         mark_firm_data()  # signed-in pages show organisations' data: never cached
@@ -147,11 +151,12 @@ def init_app(app: Flask) -> None:
         return None
 
 
-def _check_api_token() -> None:
+def _check_api_token(kind: str) -> None:
+    """A valid token (else 401) of a member of an organisation of ``kind`` (else 403)."""
     if not current_user.is_authenticated:
         raise TokenRequired()
     mark_firm_data()
-    if current_user.organisation is None or current_user.organisation.kind != "consultancy":
+    if current_user.organisation is None or current_user.organisation.kind != kind:
         abort(403)
 
 

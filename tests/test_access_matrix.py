@@ -163,6 +163,7 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     "api.start_batch": ("POST", {}, API_TOKEN_ONLY),
     "api.job": ("GET", {"job_id": "$job_a"}, API_TOKEN_ONLY),
     "api.job_download": ("GET", {"job_id": "$job_a"}, API_TOKEN_ONLY),
+    "api.aggregates_view": ("GET", {"by": "industry"}, API_TOKEN_ONLY),
 }
 
 

@@ -12,10 +12,12 @@ bp = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="AX readiness")
 
 BEARER = "bearer"
 DESCRIPTION = """The AX-readiness self-assessment for programs: score an answers document, store
-submitted assessments for a consultancy's client firms, and render their PDF reports in batches.
+submitted assessments for a consultancy's client firms, render their PDF reports in batches, and,
+for support agencies, aggregate results under disclosure control.
 
-Endpoints marked with a lock need `Authorization: Bearer axr_...`, a token of a consultancy member
-made with `assess tokens create EMAIL`. Errors are JSON: `{"error": <stable code>, "message": ...}`,
+Endpoints marked with a lock need `Authorization: Bearer axr_...`, a token made with
+`assess tokens create EMAIL`: of a consultancy member, or for `GET /aggregates` of an agency
+member. Errors are JSON: `{"error": <stable code>, "message": ...}`,
 and for invalid input (422) also `field`, the dotted path of the first input at fault, and
 `fields`, every input at fault. Another organisation's assessment or job is a 404."""
 

@@ -8,11 +8,15 @@ them (the schemas below describe them for the OpenAPI document).
 
 from __future__ import annotations
 
+import re
+
 from apiflask import Schema
-from apiflask.fields import DateTime, Dict, Float, Integer, List, Nested, Raw, String
+from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
+from marshmallow import ValidationError, validates
 
 from ..scoring.answers import LANGUAGES
+from ..services.aggregates import BY_COLUMNS, MAX_BY, TOTAL, UNKNOWN
 from ..services.batches import MAX_ASSESSMENTS
 
 MAX_PER_PAGE = 100
@@ -187,3 +191,102 @@ class Questionnaire(Schema):
     profile = Dict()
     errata = List(Dict())
 
+
+
+QUARTER = re.compile(r"^[0-9]{4}Q[1-4]$")
+BY_DESCRIPTION = (
+    f"comma-separated, one or two of {', '.join(BY_COLUMNS)}. Three or more are refused (422): "
+    "the exact check that no hidden cell can be narrowed from the shown ones and their totals "
+    "supports one- and two-way tables only (deeper cross-tables would need a solver).")
+
+
+class AggregatesQuery(Schema):
+    """What to group by, and the filters (values of the current questionnaire)."""
+
+    by = String(required=True, metadata={"description": BY_DESCRIPTION,
+                                         "example": "industry,region"})
+    industry = String(metadata={"description": "a KSIC division of the questionnaire, e.g. C29"})
+    region = String(metadata={"description": "a region id of the questionnaire, e.g. busan"})
+    size = String(metadata={"description": "a size band id of the questionnaire"})
+    quarter_from = String(data_key="from", metadata={"description": "first quarter, e.g. 2025Q1"})
+    quarter_to = String(data_key="to", metadata={"description": "last quarter, e.g. 2025Q4"})
+
+    @validates("by")
+    def _by(self, value: str, **_) -> None:
+        names = [name.strip() for name in value.split(",")]
+        unknown = [name for name in names if name not in BY_COLUMNS]
+        if unknown:
+            raise ValidationError(f"unknown variable {unknown[0]!r}: use one or two of "
+                                  f"{', '.join(BY_COLUMNS)}")
+        if len(set(names)) != len(names):
+            raise ValidationError("each variable once")
+        if len(names) > MAX_BY:
+            raise ValidationError(
+                f"at most {MAX_BY} variables: the exact protection check supports one- and "
+                "two-way tables")
+
+    def _known(self, value: str, allowed, what: str) -> None:
+        if value not in allowed:
+            raise ValidationError(f"{value!r} is not {what} of the current questionnaire")
+
+    @validates("industry")
+    def _industry(self, value: str, **_) -> None:
+        from ..services.questionnaires import current_questionnaire
+
+        self._known(value, current_questionnaire().industries, "an industry")
+
+    @validates("region")
+    def _region(self, value: str, **_) -> None:
+        from ..services.questionnaires import current_questionnaire
+
+        self._known(value, current_questionnaire().regions, "a region")
+
+    @validates("size")
+    def _size(self, value: str, **_) -> None:
+        from ..services.questionnaires import current_questionnaire
+
+        bands = {b.id for b in current_questionnaire().profile.size_bands}
+        self._known(value, bands, "a size band")
+
+    @validates("quarter_from")
+    def _from(self, value: str, **_) -> None:
+        if not QUARTER.match(value):
+            raise ValidationError("a quarter such as 2025Q1")
+
+    @validates("quarter_to")
+    def _to(self, value: str, **_) -> None:
+        if not QUARTER.match(value):
+            raise ValidationError("a quarter such as 2025Q4")
+
+
+class OverallMean(Schema):
+    mean = Float(required=True, metadata={"description": "mean readiness index, 0-100"})
+
+
+_LABEL = (f"the cell's label; \"{TOTAL}\" in a margin (row, column or grand total); "
+          f"\"{UNKNOWN}\" for firms whose profile does not say")
+
+
+class AggregateCell(Schema):
+    """One cell. It has a key for each variable of `by`. A shown cell has `n`, `overall` and
+    `dimensions`; a hidden cell has only its keys and `"suppressed": true`, and a cell without
+    firms looks exactly like a hidden one."""
+
+    industry = String(metadata={"description": _LABEL})
+    region = String(metadata={"description": _LABEL})
+    size = String(metadata={"description": _LABEL})
+    quarter = String(metadata={"description": _LABEL})
+    n = Integer(metadata={"description": "firms in the cell (at least k); shown cells only"})
+    overall = Nested(OverallMean, metadata={"description": "shown cells only"})
+    dimensions = Dict(keys=String(), values=Float(allow_none=True), metadata={
+        "description": "dimension id -> mean score of the cell's firms that have it scored "
+                       "(null when fewer than k of them do); shown cells only"})
+    suppressed = Boolean(required=True)
+
+
+class Aggregates(Schema):
+    k = Integer(required=True, metadata={"description": "the fewest firms a shown cell covers"})
+    cells = List(Nested(AggregateCell), required=True, metadata={
+        "description": "inner cells, then the margins: row totals, column totals, the grand "
+                       "total (every key \"total\"); empty when nothing may be published"})
+    message = String(metadata={"description": "why nothing is published, when cells is empty"})

@@ -13,6 +13,7 @@ from werkzeug.exceptions import Conflict
 
 from ..extensions import db
 from ..permissions import (
+    API_AGENCY,
     API_CONSULTANCY,
     PUBLIC,
     access,
@@ -22,13 +23,15 @@ from ..permissions import (
     submitted_assessment_of_my_consultancy,
 )
 from ..scoring import AnswersError
-from ..services import batches, imports
+from ..services import aggregates, audit, batches, imports
 from ..services.documents import score_document
 from ..services.imports import MAX_IDEMPOTENCY_KEY_CHARS
 from ..services.questionnaires import current_questionnaire
 from ..services.submission import result_of
 from . import BEARER, bp
 from .schemas import (
+    Aggregates,
+    AggregatesQuery,
     AnswersDocument,
     AssessmentPage,
     Batch,
@@ -45,6 +48,9 @@ from .schemas import (
 
 NOT_FOUND = {404: "Not found, or another organisation's"}
 TOKEN = {403: "The token's user is not a member of a consultancy"}
+AGENCY_TOKEN = {403: "The token's user is not a member of a support agency"}
+# Figures are rounded for publication: a mean to a tenth of a point.
+MEAN_DIGITS = 1
 
 
 class NotReady(Conflict):
@@ -220,3 +226,51 @@ def job_download(job_id: int):
     return send_file(path, mimetype="application/zip", as_attachment=True,
                      download_name=f"ax-readiness-reports-{job.id}.zip")  # fmt: skip
 
+
+
+@bp.get("/aggregates")
+@bp.input(AggregatesQuery, location="query")
+@bp.output(Aggregates)
+@bp.doc(security=BEARER, responses=AGENCY_TOKEN)
+@access(API_AGENCY)
+def aggregates_view(query_data):
+    """Aggregate results by industry, region, size or quarter
+
+    For a support agency's token: the number of firms and mean scores of submitted assessments,
+    by one or two of `industry`, `region`, `size` and `quarter` (`by`), optionally filtered,
+    under the same disclosure control as the agency dashboard (docs/disclosure.md). Cells with
+    fewer than `k` firms, and the further cells needed so that no hidden cell can be worked out
+    from the shown ones and the totals, are `"suppressed": true` with no figures at all; a cell
+    without firms looks exactly the same. The margins (row, column and grand totals) are cells
+    too, with the label `"total"`. Why only one or two variables: the exact check that hidden
+    cells stay hidden supports one- and two-way tables. When the filtered population itself may
+    not be published (too few firms, or too close to the population with one filter dropped),
+    `cells` is empty and `message` says so.
+    """
+    by = [name.strip() for name in query_data["by"].split(",")]
+    filters = aggregates.Filters(
+        industry=query_data.get("industry"), region=query_data.get("region"),
+        size_band=query_data.get("size"), quarter_from=query_data.get("quarter_from"),
+        quarter_to=query_data.get("quarter_to"))  # fmt: skip
+    result = aggregates.cross_table(by, filters)
+    audit.record("aggregates.api", "", current_user._get_current_object(), by=by,
+                 filters={k: v for k, v in query_data.items() if k != "by"},
+                 published=result.publishable)  # fmt: skip
+    db.session.commit()
+    if not result.publishable:
+        return jsonify({"k": result.k, "cells": [], "message": (
+            "Nothing is published for these filters: the population is too small, or too close "
+            "to the population with one filter dropped.")})  # fmt: skip
+    return jsonify({"k": result.k, "cells": [_cell(result, cell) for cell in result.cells]})
+
+
+def _cell(result: aggregates.CrossTable, cell) -> dict:
+    out: dict = result.labels(cell)
+    published = result.published
+    if not published.shown(cell):
+        return {**out, "suppressed": True}
+    out["n"] = published.count(cell)
+    out["overall"] = {"mean": round(published.mean(cell) / aggregates.SCALE, MEAN_DIGITS)}
+    out["dimensions"] = {d: None if mean is None else round(mean, MEAN_DIGITS)
+                         for d, mean in result.dimension_means[cell].items()}  # fmt: skip
+    return {**out, "suppressed": False}

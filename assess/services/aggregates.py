@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, Select, cast, func, select
+from sqlalchemy import Integer, Select, case, cast, func, select
 
 from ..disclosure import (
     TOTAL,
@@ -129,18 +129,20 @@ def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
     ordered = sorted(quarters)
     tables.append(_one_way("quarter", {q: quarters[q] for q in ordered}))
     dimensions = {}
+    binned = _all_bins(where)  # one scan for the six distributions
     for column in ("overall", *DIMENSION_COLUMNS):
-        labels, counts = _bins(column, where)
+        labels, counts = binned[column]
         dimensions[column] = labels
         tables.append(_one_way(("bins", column), counts))
-    gap_counts = dict(db.session.execute(
-        select(ResultFinding.rule, func.count())
+    # The firms with each gap, (count, score sum), in one GROUP BY (a firm has a rule once).
+    with_gaps = {rule: (int(c), int(s)) for rule, c, s in db.session.execute(
+        select(ResultFinding.rule, func.count(), SCORE)
         .join(AssessmentResult, AssessmentResult.assessment_id == ResultFinding.assessment_id)
-        .where(*where).group_by(ResultFinding.rule)).all())  # fmt: skip
-    gaps = sorted(gap_counts, key=lambda r: (-gap_counts[r], r))[:TOP_GAPS]
+        .where(*where).group_by(ResultFinding.rule))}  # fmt: skip
+    gaps = sorted(with_gaps, key=lambda r: (-with_gaps[r][0], r))[:TOP_GAPS]
     total_sum = sum(s for _c, s in quarters.values())
     for rule in gaps:
-        c, s = _with_gap(rule, where)
+        c, s = with_gaps.get(rule, (0, 0))
         tables.append(_one_way(("gap", rule), {"yes": (c, s), "no": (n - c, total_sum - s)}))
     for programme in programmes:
         c, s = eligible_stats(programme, where)
@@ -148,16 +150,10 @@ def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
                                {"yes": (c, s), "no": (n - c, total_sum - s)}))  # fmt: skip
     table = share_total(*tables)
     published = protect(table, k=k, width=protection_width())
-    means = {d: db.session.scalar(select(func.avg(getattr(AssessmentResult, d))).where(*where))
-             for d in DIMENSION_COLUMNS}  # fmt: skip
+    averages = db.session.execute(select(*(func.avg(getattr(AssessmentResult, d))
+                                             for d in DIMENSION_COLUMNS)).where(*where)).one()
+    means = dict(zip(DIMENSION_COLUMNS, averages, strict=True))
     return Dashboard(True, k, published, ordered, dimensions, gaps, list(programmes), means, table)
-
-
-def _with_gap(rule: str, where: list) -> tuple[int, int]:
-    c, s = db.session.execute(select(func.count(), SCORE).where(
-        *where, AssessmentResult.assessment_id.in_(
-            select(ResultFinding.assessment_id).where(ResultFinding.rule == rule)))).one()
-    return int(c), int(s)
 
 
 def _one_way(name, counts: dict[Any, tuple[int, int]]):
@@ -165,49 +161,155 @@ def _one_way(name, counts: dict[Any, tuple[int, int]]):
                    score_sums={label: s for label, (_c, s) in counts.items()})  # fmt: skip
 
 
-def _bins(column: str, where: list) -> tuple[list[str], dict[str, tuple[int, int]]]:
-    """A score's distribution in five bands, with "not scored" where a dimension can be left
-    unscored (export, for firms that do not pursue it) anywhere in the data."""
-    score = getattr(AssessmentResult, column)
-    counts: dict[str, tuple[int, int]] = {}
-    for label, (low, high) in zip(BIN_LABELS, BINS, strict=True):
-        c, s = db.session.execute(select(func.count(), SCORE)
-                                  .where(*where, score >= low, score < high)).one()  # fmt: skip
-        counts[label] = (int(c), int(s))
-    labels = list(BIN_LABELS)
-    ever_unscored = column != "overall" and db.session.scalar(
-        select(func.count()).select_from(AssessmentResult).where(score.is_(None)))
-    if ever_unscored:
-        c, s = db.session.execute(select(func.count(), SCORE)
-                                  .where(*where, score.is_(None))).one()  # fmt: skip
-        counts[NOT_SCORED] = (int(c), int(s))
-        labels.append(NOT_SCORED)
-    return labels, counts
+def _bin_of(score):
+    """The band index of a score (0..4), -1 when not scored, as one SQL expression."""
+    return case(*[(score < high, i) for i, (_low, high) in enumerate(BINS)], else_=-1)
 
 
-def cross_table(by: list[str], filters: Filters) -> tuple[Protected | None, list, int]:
-    """Cells by one or two of industry, region, size, quarter, for the API: (published, the
-    inner cell keys, k). Nothing is published when the filtered population is not."""
+def _all_bins(where: list) -> dict[str, tuple[list[str], dict[str, tuple[int, int]]]]:
+    """Each score's distribution in five bands, with "not scored" where a dimension can be left
+    unscored (export, for firms that do not pursue it) anywhere in the data: every band of every
+    score from one scan (a sum of CASE per band), not one query per band."""
+    columns = ("overall", *DIMENSION_COLUMNS)
+    rounded = cast(func.round(AssessmentResult.overall * SCALE), Integer)
+    figures = []
+    for column in columns:
+        score = getattr(AssessmentResult, column)
+        for i in (*range(len(BINS)), -1):
+            inside = score.is_(None) if i == -1 else _bin_of(score) == i
+            if i != -1:
+                inside = inside & score.is_not(None)
+            figures += [func.coalesce(func.sum(case((inside, 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((inside, rounded), else_=0)), 0)]
+    row = db.session.execute(select(*figures).where(*where)).one()
+    ever_unscored = db.session.execute(select(*(
+        func.count() - func.count(getattr(AssessmentResult, c)) for c in DIMENSION_COLUMNS))
+        .select_from(AssessmentResult)).one()  # fmt: skip
+    unscored_anywhere = dict(zip(DIMENSION_COLUMNS, ever_unscored, strict=True))
+    out = {}
+    per_column = 2 * (len(BINS) + 1)
+    for j, column in enumerate(columns):
+        values = row[j * per_column:(j + 1) * per_column]
+        counts = {label: (int(values[2 * i]), int(values[2 * i + 1]))
+                  for i, label in enumerate(BIN_LABELS)}  # fmt: skip
+        labels = list(BIN_LABELS)
+        if column != "overall" and unscored_anywhere[column]:
+            counts[NOT_SCORED] = (int(values[-2]), int(values[-1]))
+            labels.append(NOT_SCORED)
+        out[column] = (labels, counts)
+    return out
+
+
+UNKNOWN = "unknown"  # the label of firms whose profile does not say (industry, region or size)
+MAX_BY = 2  # the exact protection check covers one- and two-way tables (docs/disclosure.md)
+
+
+@dataclass
+class CrossTable:
+    """The API's cells by one or two of industry, region, size and quarter: what was protected
+    (``table``, for the audit), what is published, and each cell's dimension means.
+
+    ``cells`` lists the cell ids in publishing order: for one variable each label then
+    ``N``; for two, the inner cells, the row totals ``(row, TOTAL)``, the column totals
+    ``(TOTAL, col)`` and ``N``. Nothing is published when the filtered population is not
+    (``published`` is None).
+    """
+
+    by: list[str]
+    k: int
+    published: Protected | None = None
+    table: Table | None = None
+    cells: list = field(default_factory=list)
+    # cell id -> dimension id -> mean over the cell's firms that have the dimension scored
+    dimension_means: dict[Any, dict[str, float | None]] = field(default_factory=dict)
+
+    @property
+    def publishable(self) -> bool:
+        return self.published is not None
+
+    def labels(self, cell) -> dict[str, str]:
+        """The cell's label for each variable; a margin's label is ``TOTAL``."""
+        if cell == N:
+            return dict.fromkeys(self.by, TOTAL)
+        return dict(zip(self.by, cell if len(self.by) == 2 else (cell,), strict=True))
+
+
+def domain(by: str, filters: Filters) -> list[str]:
+    """Every label a variable can take, whether or not a firm has it: a label without firms
+    must look exactly like a hidden one, so it is listed (and hidden) rather than left out."""
+    from .questionnaires import current_questionnaire
+
+    q = current_questionnaire()
+    column = getattr(AssessmentResult, BY_COLUMNS[by])
+    if by == "quarter":
+        query = select(column).distinct().order_by(column)
+        if filters.quarter_from:
+            query = query.where(column >= filters.quarter_from)
+        if filters.quarter_to:
+            query = query.where(column <= filters.quarter_to)
+        return list(db.session.scalars(query))
+    labels = {"industry": list(q.industries), "region": list(q.regions),
+              "size": [b.id for b in q.profile.size_bands]}[by]  # fmt: skip
+    # Firms without the variable, if there are any anywhere in the data (as with "not scored").
+    if db.session.scalar(select(func.count()).select_from(AssessmentResult)
+                         .where(column.is_(None))):  # fmt: skip
+        labels.append(UNKNOWN)
+    return labels
+
+
+def cross_table(by: list[str], filters: Filters) -> CrossTable:
+    """Cells by one or two of industry, region, size, quarter, for the API, with their margins;
+    every count and overall score sum through one ``protect`` call."""
+    if not 1 <= len(by) <= MAX_BY or len(set(by)) != len(by) or not set(by) <= set(BY_COLUMNS):
+        raise ValueError(f"by must be one or two of {', '.join(BY_COLUMNS)}")
     k = k_anonymity()
     n = _population(filters)
     parents = [_population(filters, drop=name) for name in filters.active()]
     if not publishable_population(n, parents, k):
-        return None, [], k
-    columns = [getattr(AssessmentResult, BY_COLUMNS[b]) for b in by]
-    query = select(*columns, func.count(), SCORE).where(*filters.conditions()).group_by(*columns)
-    rows = db.session.execute(query).all()
-    if len(by) == 1:
-        counts = {r[0]: (int(r[1]), int(r[2])) for r in rows}
-        table = _one_way("cells", counts)
-        keys = [("cells", key) for key in counts]
+        return CrossTable(by, k)
+    columns = [func.coalesce(getattr(AssessmentResult, BY_COLUMNS[b]), UNKNOWN) for b in by]
+    figures = [func.count(), SCORE]
+    for d in DIMENSION_COLUMNS:
+        figures += [func.count(getattr(AssessmentResult, d)),
+                    func.coalesce(func.sum(getattr(AssessmentResult, d)), 0.0)]  # fmt: skip
+    query = select(*columns, *figures).where(*filters.conditions()).group_by(*columns)
+    domains = [domain(b, filters) for b in by]
+    width = len(by)
+    # inner cell -> (count, score sum, {dimension: (scored, sum)})
+    stats: dict[Any, tuple[int, int, dict[str, tuple[int, float]]]] = {}
+    for row in db.session.execute(query):
+        key = row[0] if width == 1 else (row[0], row[1])
+        values = row[width:]
+        dims = {d: (int(values[2 + 2 * i]), float(values[3 + 2 * i]))
+                for i, d in enumerate(DIMENSION_COLUMNS)}  # fmt: skip
+        stats[key] = (int(values[0]), int(values[1]), dims)
+    if width == 1:
+        inner = list(dict.fromkeys([*domains[0], *stats]))
+        table = one_way({c: stats.get(c, (0,))[0] for c in inner}, N,
+                        score_sums={c: stats.get(c, (0, 0))[1] for c in inner})  # fmt: skip
+        groups = {c: [c] for c in inner} | {N: inner}
     else:
-        counts2 = {(r[0], r[1]): int(r[2]) for r in rows}
-        sums2 = {(r[0], r[1]): int(r[3]) for r in rows}
-        table = two_way_table(counts2, N, score_sums=sums2)
-        keys = list(dict.fromkeys((r, c) for r in dict.fromkeys(a for a, _ in counts2)
-                                  for c in dict.fromkeys(b for _, b in counts2)))  # fmt: skip
-    return protect(table, k=k, width=protection_width()), keys, k
+        rows = list(dict.fromkeys([*domains[0], *(r for r, _ in stats)]))
+        cols = list(dict.fromkeys([*domains[1], *(c for _, c in stats)]))
+        inner = [(r, c) for r in rows for c in cols]
+        table = two_way_table({rc: stats.get(rc, (0,))[0] for rc in inner}, N,
+                              score_sums={rc: stats.get(rc, (0, 0))[1] for rc in inner})  # fmt: skip
+        groups = ({rc: [rc] for rc in inner}
+                  | {(r, TOTAL): [(r, c) for c in cols] for r in rows}
+                  | {(TOTAL, c): [(r, c) for r in rows] for c in cols} | {N: inner})  # fmt: skip
+    published = protect(table, k=k, width=protection_width())
+    means = {}
+    for cell, parts in groups.items():
+        if not published.shown(cell):
+            continue
+        means[cell] = {}
+        for d in DIMENSION_COLUMNS:
+            scored = sum(stats[p][2][d][0] for p in parts if p in stats)
+            total = sum(stats[p][2][d][1] for p in parts if p in stats)
+            # A mean covers at least k firms, as every shown figure does.
+            means[cell][d] = total / scored if scored >= k else None
+    return CrossTable(by, k, published, table, list(groups), means)
 
 
-__all__ = ["BIN_LABELS", "FILTERS", "N", "NOT_SCORED", "TOTAL", "Dashboard", "Filters",
-           "cross_table", "dashboard"]  # fmt: skip
+__all__ = ["BIN_LABELS", "BY_COLUMNS", "FILTERS", "MAX_BY", "N", "NOT_SCORED", "TOTAL", "UNKNOWN",
+           "CrossTable", "Dashboard", "Filters", "cross_table", "dashboard"]  # fmt: skip

@@ -61,7 +61,16 @@ def _checked_profile(profile: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
-def create_client(organisation: Organisation, profile: dict[str, Any], actor: User) -> Firm:
+def checked_profile(profile: dict[str, Any]) -> dict[str, Any]:
+    """A firm record's fields from a profile: validated, and with a name.
+
+    :raise AnswersError, ClientError: naming the field at fault.
+    """
+    checked = _checked_profile(profile)
+    return {key: checked.get(key, "" if key == "name" else None) for key in PROFILE_FIELDS}
+
+
+def create_client(organisation: Organisation, profile: dict[str, Any], actor: User | None) -> Firm:
     """:raise AnswersError: for a profile field out of range (as on the respondent's page)."""
     firm = Firm(organisation_id=organisation.id)
     _set_profile(firm, _checked_profile(profile))

@@ -1,5 +1,6 @@
 """Answers documents stored as submitted assessments of a consultancy's client firms (the JSON
-API's ``POST assessments``), and the consultancy's submitted assessments page by page.
+API's ``POST assessments`` and ``assess import --org``) or of firms of their own (``assess
+import``), and the consultancy's submitted assessments page by page.
 
 Functions take objects already loaded through ``assess.permissions``; services flush, the caller
 commits once.
@@ -8,6 +9,7 @@ commits once.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +37,11 @@ class Stored:
 def store_document(
     organisation: Organisation,
     data: dict[str, Any],
-    actor: User,
+    actor: User | None,
     firm: Firm | None = None,
     key: str | None = None,
+    *,
+    via: str = "api",
 ) -> Stored:
     """Store ``data`` (a raw answers document) as a submitted assessment of ``firm``, or of a new
     client made from the document's ``firm`` profile when ``firm`` is None.
@@ -60,17 +64,52 @@ def store_document(
     # IntegrityError); the caller rolls back and asks again, and gets the replay.
     assessment = _submitted(firm, document, actor, hashed)
     audit.record("assessment.import", f"assessment:{assessment.id}", actor, firm=firm.id,
-                 via="api")  # fmt: skip
+                 via=via)  # fmt: skip
     return Stored(assessment, True)
 
 
-def _submitted(firm: Firm, document: AnswersDocument, actor: User, hashed: str | None) -> Assessment:
+def content_key(data: dict[str, Any]) -> str:
+    """The idempotency key of a document imported from a file: a hash of its content, so the
+    same document imported twice is stored once."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "import:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def import_document(organisation: Organisation | None, data: dict[str, Any]) -> Stored:
+    """Store a document read from a file (``assess import``), once per content: as a client of
+    ``organisation`` (a consultancy), or, without one, as a firm of its own that answered for
+    itself. ``created`` is False when the same document was imported before.
+
+    :raise AnswersError: the document is invalid (naming the field).
+    """
+    key = content_key(data)
+    if organisation is not None:
+        return store_document(organisation, data, None, None, key, via="cli")
+    _, document, _ = score_document(data)
+    hashed = hashlib.sha256(f"own:{key}".encode()).hexdigest()  # one namespace for all
+    if (earlier := _by_key(hashed)) is not None:
+        return _replay(earlier, document)
+    firm = Firm()
+    for name, value in clients.checked_profile(dict(document.firm)).items():
+        setattr(firm, name, value)
+    db.session.add(firm)
+    db.session.flush()
+    assessment = _submitted(firm, document, None, hashed)
+    audit.record("assessment.import", f"assessment:{assessment.id}", None, firm=firm.id,
+                 via="cli")  # fmt: skip
+    return Stored(assessment, True)
+
+
+def _submitted(
+    firm: Firm, document: AnswersDocument, actor: User | None, hashed: str | None
+) -> Assessment:
     previous = clients.latest_visible(firm)
     assessment = Assessment(
         firm_id=firm.id, previous_id=previous.id if previous else None,
         questionnaire_id=document.questionnaire, questionnaire_version=document.version,
         language=document.language, profile=dict(document.firm), answers=dict(document.answers),
-        status="draft", revision=1, created_by_id=actor.id, idempotency_key=hashed,
+        status="draft", revision=1, created_by_id=actor.id if actor else None,
+        idempotency_key=hashed,
     )  # fmt: skip
     db.session.add(assessment)
     db.session.flush()

@@ -114,7 +114,7 @@ def test_a_missing_or_invalid_token_is_401(app, client, world, spoil):
             spoil(app, token)
             db.session.commit()
     for method, path in [("GET", "/assessments"), ("GET", "/jobs/1"), ("POST", "/assessments"),
-                         ("POST", "/reports/batch")]:  # fmt: skip
+                         ("POST", "/reports/batch"), ("GET", "/aggregates?by=industry")]:  # fmt: skip
         response = client.open(f"{API}{path}", method=method, headers=headers, json={})
         assert response.status_code == 401, (path, response.get_json())
         assert response.get_json()["error"] == "unauthorized"
@@ -290,6 +290,9 @@ TOKEN_MATRIX = {  # (method, path) → status per role
                             "analyst": 403, "site_admin": 403},
     ("GET", "/jobs/$job/download"): {"consultant_a": 409, "org_admin": 409, "consultant_b": 404,
                                      "analyst": 403, "site_admin": 403},
+    ("GET", "/aggregates?by=industry"): {"consultant_a": 403, "org_admin": 403,
+                                         "consultant_b": 403, "analyst": 200,
+                                         "site_admin": 403},
     ("GET", "/questionnaires/current"): dict.fromkeys(
         ["consultant_a", "org_admin", "consultant_b", "analyst", "site_admin"], 200),
 }  # fmt: skip

@@ -1,0 +1,162 @@
+"""The agency dashboard's queries over 100,000 results, against a raw SQL GROUP BY per table on
+the same data, in the same run.
+
+    .venv/bin/python bench/aggregates.py [--results 100000] [--runs 7]
+    .venv/bin/python bench/aggregates.py --database-url postgresql://postgres@127.0.0.1:5432/DB
+
+"Dashboard" is ``aggregates.dashboard(Filters())`` (no programmes) and the same with a region
+filter: every figure, disclosure control included. "Raw" is one plain ``SELECT label, count(*),
+sum(overall) ... GROUP BY label`` per table the dashboard publishes (levels, quarters, the six
+score distributions, the gaps), with the same filter. Rows are bulk-inserted with plausible values
+(not scored). On PostgreSQL the database's tables are emptied before and after. DESIGN §7's
+targets (dashboard p50 under 300 ms; at most 2x the raw GROUP BY) are printed, not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import case, func, insert, select  # noqa: E402
+
+from assess import create_app  # noqa: E402
+from assess.extensions import db  # noqa: E402
+from assess.models import DIMENSION_COLUMNS, Assessment, AssessmentResult, ResultFinding  # noqa: E402
+from assess.services import aggregates  # noqa: E402
+from assess.services.aggregates import BINS, Filters  # noqa: E402
+from assess.services.questionnaires import current_questionnaire  # noqa: E402
+
+TARGET_MS = 300
+TARGET_RATIO = 2.0
+CHUNK = 5_000
+
+
+def empty(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+def fill(count: int, seed: int = 1) -> None:
+    """``count`` submitted assessments with results and findings, in bulk."""
+    q = current_questionnaire()
+    rnd = random.Random(seed)
+    industries = list(q.industries)
+    regions = list(q.regions)
+    weights = [8 if r in ("gyeonggi", "seoul", "busan", "gyeongnam") else 1 for r in regions]
+    bands = [b.id for b in q.profile.size_bands]
+    rules = [(r.id, r.dimension) for r in q.rules]
+    quarters = [f"{y}Q{n}" for y in (2024, 2025) for n in (1, 2, 3, 4)]
+    now = datetime.now(UTC)
+    for start in range(0, count, CHUNK):
+        assessments, results, findings = [], [], []
+        for i in range(start + 1, min(count, start + CHUNK) + 1):
+            overall = min(100.0, max(0.0, rnd.gauss(48, 18)))
+            dims = {d: min(100.0, max(0.0, rnd.gauss(overall, 12))) for d in DIMENSION_COLUMNS}
+            if rnd.random() < 0.15:
+                dims["export"] = None
+            assessments.append(dict(
+                id=i, questionnaire_id=q.id, questionnaire_version=q.version, language="ko",
+                profile={}, answers={}, to_review=[], status="submitted", revision=2,
+                created_at=now, updated_at=now, submitted_at=now))  # fmt: skip
+            results.append(dict(
+                assessment_id=i, questionnaire_id=q.id, questionnaire_version=q.version,
+                industry=rnd.choice(industries), region=rnd.choices(regions, weights)[0],
+                size_band=rnd.choice(bands), quarter=rnd.choice(quarters), submitted_at=now,
+                overall=overall, level=min(5, int(overall // 20) + 1),
+                confidence=rnd.uniform(0.5, 1.0), **dims))  # fmt: skip
+            for rule, dimension in rnd.sample(rules, rnd.randint(0, 5)):
+                findings.append(dict(assessment_id=i, rule=rule, dimension=dimension,
+                                     priority=rnd.choice(("high", "medium", "low"))))  # fmt: skip
+        db.session.execute(insert(Assessment), assessments)
+        db.session.execute(insert(AssessmentResult), results)
+        if findings:
+            db.session.execute(insert(ResultFinding), findings)
+        db.session.commit()
+
+
+def raw_group_bys(filters: Filters) -> None:
+    """One plain GROUP BY per published table, with the same filter."""
+    where = filters.conditions()
+    r = AssessmentResult
+
+    def grouped(label, *joins):
+        query = select(label, func.count(), func.sum(r.overall)).select_from(r)
+        for table, on in joins:
+            query = query.join(table, on)
+        db.session.execute(query.where(*where).group_by(label)).all()
+
+    grouped(r.level)
+    grouped(r.quarter)
+    for column in ("overall", *DIMENSION_COLUMNS):
+        score = getattr(r, column)
+        grouped(case(*[(score < high, i) for i, (_low, high) in enumerate(BINS)], else_=-1))
+    grouped(ResultFinding.rule, (ResultFinding, ResultFinding.assessment_id == r.assessment_id))
+
+
+def p50_ms(run, runs: int) -> float:
+    run()  # warm the caches once
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        db.session.rollback()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--database-url", help="PostgreSQL (its tables are emptied); "
+                                               "default: a temporary SQLite file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+        empty(app)
+        try:
+            with app.app_context():
+                start = time.perf_counter()
+                fill(args.results)
+                filled = time.perf_counter() - start
+                if db.engine.dialect.name == "postgresql":
+                    with db.engine.connect() as conn:
+                        conn.exec_driver_sql("ANALYZE")
+                region = db.session.scalar(select(AssessmentResult.region)
+                                           .group_by(AssessmentResult.region)
+                                           .order_by(func.count().desc()).limit(1))  # fmt: skip
+                print(f"{db.engine.dialect.name}: {args.results:,} results inserted in "
+                      f"{filled:.1f} s; p50 of {args.runs} runs")
+                for name, filters in [("all firms", Filters()),
+                                      (f"region={region}", Filters(region=region))]:
+                    data = aggregates.dashboard(filters)
+                    assert data.publishable
+                    dash = p50_ms(lambda f=filters: aggregates.dashboard(f), args.runs)
+                    raw = p50_ms(lambda f=filters: raw_group_bys(f), args.runs)
+                    print(f"  {name:<20} dashboard {dash:8.1f} ms (target < {TARGET_MS} ms)   "
+                          f"raw GROUP BY {raw:8.1f} ms   ratio {dash / raw:5.2f}x "
+                          f"(target <= {TARGET_RATIO:.0f}x)")
+        finally:
+            if args.database_url:  # a temporary SQLite file goes with its folder
+                empty(app)
+            with app.app_context():
+                db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
