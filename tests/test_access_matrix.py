@@ -61,6 +61,7 @@ def client_of_a(status: int) -> dict[str, int]:
 MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     "static": ("GET", {"filename": "app.css"}, ALL),
     "main.home": ("GET", {}, ALL),
+    "main.api_docs": ("GET", {}, ALL),
     "respond.start": ("GET", {}, ALL),
     "respond.create": ("POST", {}, dict.fromkeys(ROLES, 302)),
     "respond.resume": ("GET", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 302}),

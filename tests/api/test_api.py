@@ -341,3 +341,12 @@ def test_the_openapi_document_is_valid_31_and_lists_exactly_the_api(app, client)
                    for c in r.get("content", {}).values()), (path, method)  # fmt: skip
     assert client.get(f"{API}/docs").status_code == 404  # no docs UI (it would need a CDN)
     assert client.get("/docs").status_code == 404
+
+
+def test_the_api_reference_page_is_rendered_here_from_the_openapi_document(client):
+    page = client.get("/developers/api?lang=en")
+    assert page.status_code == 200
+    spec = client.get("/api/v1/openapi.json").json
+    for path in spec["paths"]:
+        assert path in page.text
+    assert "<script" not in page.text.split("<main", 1)[1]  # no docs script, nothing from a CDN
