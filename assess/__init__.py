@@ -9,6 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import bodies
 from .config import PROJECT_ROOT, load_config
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
                    instance_relative_config=True)  # fmt: skip
     app.config.from_mapping(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = RowId
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -56,6 +58,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
     _register_commands(app)
     return app
+
+
+class RowId(IntegerConverter):
+    """An ``<int:...>`` in a URL is a row id: 1 to 2³¹−1 (a 32-bit integer column on
+    PostgreSQL). A number outside that range names no row: the route does not match (404),
+    rather than the database failing on it."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -20,6 +20,8 @@ from ..services.aggregates import BY_COLUMNS, MAX_BY, TOTAL, UNKNOWN
 from ..services.batches import MAX_ASSESSMENTS
 
 MAX_PER_PAGE = 100
+# Row ids are 32-bit integers on PostgreSQL; anything larger names no row.
+MAX_ID = 2**31 - 1
 TEXT = {"type": "object", "properties": {"ko": {"type": "string"}, "en": {"type": "string"}},
         "description": "the same text in Korean and English"}  # fmt: skip
 ANSWER = {"description": "an option id, a number, \"dont_know\", or a list of option ids",
@@ -65,7 +67,8 @@ class NewAssessment(AnswersDocument):
     """An answers document for a client firm: ``firm_id`` names an existing client of the
     token's consultancy; without it a new client is created from ``firm`` (which needs a name)."""
 
-    firm_id = Integer(strict=True, metadata={"description": "an existing client firm's id"})
+    firm_id = Integer(strict=True, validate=Range(min=1, max=MAX_ID),
+                      metadata={"description": "an existing client firm's id"})  # fmt: skip
 
 
 class Created(Schema):
@@ -160,7 +163,7 @@ class AssessmentPage(Schema):
 
 
 class Batch(Schema):
-    assessments = List(Integer(strict=True), required=True,
+    assessments = List(Integer(strict=True, validate=Range(min=1, max=MAX_ID)), required=True,
                        validate=Length(min=1, max=MAX_ASSESSMENTS))  # fmt: skip
     language = String(load_default="ko", validate=OneOf(["ko", "en"]))
 

@@ -244,3 +244,8 @@ def test_the_client_page_shows_the_trend_and_what_changed_between_assessments(ap
     assert "The index over time" in page and "What changed by" in page
     assert "Gaps closed" in page and "New gaps" in page
     assert re.search(r'<td class="num">[+-]\d+\.\d</td>', page)  # a change per row
+
+
+def test_an_id_beyond_any_row_is_404_not_a_database_error(consultant):
+    for url in ("/clients/9223372036854775808", "/clients/0", "/jobs/99999999999999999999"):
+        assert consultant.get(url).status_code == 404, url
