@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -99,12 +100,20 @@ class ChoiceField(RadioField):
 def section_form(
     questionnaire: Questionnaire, questions: list[Question], lang: str, **kwargs: Any
 ) -> RevisionForm:
-    """A form class with one field per question of the page, instantiated."""
+    """A form with one field per question of the page, instantiated."""
+    return _section_form_class(questionnaire, tuple(q.id for q in questions), lang)(**kwargs)
+
+
+@lru_cache(maxsize=256)
+def _section_form_class(questionnaire: Questionnaire, question_ids: tuple[str, ...],
+                        lang: str) -> type[RevisionForm]:  # fmt: skip
+    """The form class of one page in one language, built once per process: the questionnaire
+    does not change while the process runs (its objects are cached by get_questionnaire)."""
 
     class SectionForm(RevisionForm):
         pass
 
-    for q in questions:
+    for q in (questionnaire.questions_by_id[qid] for qid in question_ids):
         label = q.text.get(lang)
         if q.type == "number":
             setattr(SectionForm, q.id, StringField(label, [Optional(), Length(max=30)]))
@@ -113,7 +122,7 @@ def section_form(
             choices = [SelectChoice(o.id, o.text.get(lang)) for o in q.options]
             cls = ChoiceField if q.type == "single" else CheckboxesField
             setattr(SectionForm, q.id, cls(label, choices=choices, validators=[Optional()]))
-    return SectionForm(**kwargs)
+    return SectionForm
 
 
 def parse_number(raw: str) -> float | int | None:

@@ -3,6 +3,11 @@ own questionnaire version; the denormalised result row written once, at submit."
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from sqlalchemy import update
@@ -25,15 +30,36 @@ def document_of(assessment: Assessment) -> AnswersDocument:
     )
 
 
+# Results of submitted assessments, per process: a submitted assessment's answers never change,
+# and neither does a loaded questionnaire, so scoring it again (with the gain of
+# every finding, the costly part) would only repeat the same work on every page view.
+_RESULTS: OrderedDict[tuple, dict] = OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+MAX_REMEMBERED = 512
+
+
 def result_of(assessment: Assessment) -> tuple[Questionnaire, AnswersDocument, dict]:
-    """Rescore the stored answers with the assessment's own questionnaire version."""
+    """The result of the stored answers with the assessment's own questionnaire version: scored
+    now for a draft, remembered for a submitted assessment. The caller gets its own copy."""
     questionnaire = questionnaire_of(assessment)
     document = document_of(assessment)
-    return (
-        questionnaire,
-        document,
-        result_json(questionnaire, document, score(questionnaire, document)),
-    )
+    if assessment.status != "submitted":
+        return questionnaire, document, result_json(questionnaire, document,
+                                                    score(questionnaire, document))  # fmt: skip
+    # The answers' digest makes the key safe even where ids are reused (a restored database).
+    content = json.dumps([document.firm, document.answers, document.language], sort_keys=True)
+    key = (assessment.id, id(questionnaire), hashlib.sha256(content.encode()).digest())
+    with _RESULTS_LOCK:
+        data = _RESULTS.get(key)
+        if data is not None:
+            _RESULTS.move_to_end(key)
+    if data is None:
+        data = result_json(questionnaire, document, score(questionnaire, document))
+        with _RESULTS_LOCK:
+            _RESULTS[key] = data
+            while len(_RESULTS) > MAX_REMEMBERED:
+                _RESULTS.popitem(last=False)
+    return questionnaire, document, copy.deepcopy(data)
 
 
 def submit(assessment: Assessment) -> bool:
