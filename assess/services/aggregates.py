@@ -144,8 +144,9 @@ def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
     for rule in gaps:
         c, s = with_gaps.get(rule, (0, 0))
         tables.append(_one_way(("gap", rule), {"yes": (c, s), "no": (n - c, total_sum - s)}))
+    matches = eligible_stats(list(programmes), where)
     for programme in programmes:
-        c, s = eligible_stats(programme, where)
+        c, s = matches[programme.id]
         tables.append(_one_way(("programme", programme.id),
                                {"yes": (c, s), "no": (n - c, total_sum - s)}))  # fmt: skip
     table = share_total(*tables)
