@@ -11,10 +11,12 @@ import re
 
 from gunicorn.glogging import Logger
 
-# Where to listen. A bare port means loopback: the app sits behind a reverse proxy (nginx, a load
-# balancer) that ends TLS; set PORT=0.0.0.0:8000 (or BIND) to listen on every address.
+# Where to listen: PORT (5000) on loopback, since the app sits behind a reverse proxy that ends
+# TLS. BIND changes the address: a host (BIND=0.0.0.0 on a platform that routes to $PORT) or a
+# whole host:port.
 _port = os.environ.get("PORT", "5000")
-bind = [os.environ.get("BIND") or (_port if ":" in _port else f"127.0.0.1:{_port}")]
+_bind = os.environ.get("BIND") or "127.0.0.1"
+bind = [_bind if ":" in _bind.rsplit("]", 1)[-1] else f"{_bind}:{_port}"]
 
 # Processes: WEB_CONCURRENCY (the Procfile convention), 2 by default, about one per core.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
