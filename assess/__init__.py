@@ -36,17 +36,19 @@ def create_app(config: dict | None = None) -> Flask:
     bodies.init_app(app)  # runs first: a bad body is named as such, not as a CSRF failure
     _trust_proxies(app)
 
-    from . import i18n, jobs, models, permissions, security  # noqa: F401  (models register tables,
+    from . import i18n, jobs, models, permissions, security, static_files  # noqa: F401  (models register tables,
     # jobs its commit hook)
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
     security.init_app(app)
+    static_files.init_app(app)
     permissions.init_app(app)
 
-    from . import admin, agency, api, auth, consult, errors, main, members, respond
+    from . import admin, agency, api, auth, consult, errors, health, main, members, respond
 
     app.register_blueprint(main.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp, url_prefix="/admin")

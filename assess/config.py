@@ -140,7 +140,11 @@ def normalise_database_url(url: str) -> str:
 
 
 def engine_options(url: str) -> dict:
-    """SQLite waits for a busy writer instead of failing; PostgreSQL drops dead connections."""
+    """SQLite waits for a busy writer instead of failing; PostgreSQL drops dead connections and
+    gives up connecting to an unreachable server after a few seconds (rather than hanging a
+    request, or a readiness check, for the operating system's TCP timeout)."""
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
+    if url.startswith("postgresql"):
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
     return {"pool_pre_ping": True}

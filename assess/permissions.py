@@ -36,6 +36,10 @@ API_AGENCY = "api_agency"
 RULES = (PUBLIC, RESUME_LINK, SIGNED_IN, ORG_ADMIN, CONSULTANCY, AGENCY, SITE_ADMIN,
          API_CONSULTANCY, API_AGENCY)
 API_PREFIX = "/api/"
+# Requests that never read or write the session cookie: the API, static files (cacheable by
+# anyone, so never varying with a cookie) and the health checks.
+COOKIELESS_PREFIXES = (API_PREFIX, "/static/")
+COOKIELESS_PATHS = frozenset({"/healthz", "/readyz"})
 # Endpoints that are not ours: Flask's static files and APIFlask's OpenAPI document.
 BUILT_IN = {"static": PUBLIC, "openapi.spec": PUBLIC}
 
@@ -77,18 +81,22 @@ def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX)
 
 
+def is_cookieless_request() -> bool:
+    return request.path.startswith(COOKIELESS_PREFIXES) or request.path in COOKIELESS_PATHS
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """The session cookie, except on the API: an API call neither reads nor writes it, so a
-    browser's cookie can never authenticate one (which is why the API needs no CSRF token), and
-    no API response sets a cookie."""
+    """The session cookie, except on the API, static files and health checks: an API call
+    neither reads nor writes it, so a browser's cookie can never authenticate one (which is why
+    the API needs no CSRF token), and no API, static or health response sets a cookie."""
 
     def open_session(self, app, request):
-        if request.path.startswith(API_PREFIX):
+        if request.path.startswith(COOKIELESS_PREFIXES) or request.path in COOKIELESS_PATHS:
             return self.session_class()
         return super().open_session(app, request)
 
     def save_session(self, app, session, response) -> None:
-        if is_api_request():
+        if is_cookieless_request():
             return
         super().save_session(app, session, response)
 

@@ -1,4 +1,5 @@
-"""`make run`: the web app and one job worker together; Ctrl+C (or SIGTERM) stops both.
+"""`make run`: the web app under gunicorn (as in production, gunicorn.conf.py) and one job
+worker together; Ctrl+C (or SIGTERM) stops both.
 
 First, in development only (``ASSESS_ENV`` unset or ``development``), an empty database gets a
 demo (``assess demo --if-empty``): a few hundred firms and three sign-ins, printed before the
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
 GRACE = 50  # seconds: the worker's own graceful stop takes at most 45
 DEMO_FIRMS = "300"  # enough for benchmarks and for an agency's filtered figures to show
 
@@ -35,7 +37,8 @@ def main() -> int:
     fill_empty_database()
     print(f"Serving on http://127.0.0.1:{port}/ with a job worker  (Ctrl+C stops both)", flush=True)
     commands = {
-        "web": [str(BIN / "assess"), "run", "--host", "127.0.0.1", "--port", port],
+        "web": [str(BIN / "gunicorn"), "wsgi:app", "-c", str(ROOT / "gunicorn.conf.py"),
+                "--chdir", str(ROOT), "--bind", f"127.0.0.1:{port}"],
         "worker": [str(BIN / "assess"), "worker"],
     }
     children = {name: subprocess.Popen(command, start_new_session=True)  # noqa: S603

@@ -62,6 +62,8 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
     "static": ("GET", {"filename": "app.css"}, ALL),
     "main.home": ("GET", {}, ALL),
     "main.api_docs": ("GET", {}, ALL),
+    "health.healthz": ("GET", {}, ALL),
+    "health.readyz": ("GET", {}, ALL),
     "respond.start": ("GET", {}, ALL),
     "respond.create": ("POST", {}, dict.fromkeys(ROLES, 302)),
     "respond.resume": ("GET", {"token": "$token"}, {**LINK_ONLY, "resume_holder": 302}),
