@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from apiflask import APIFlask
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import bodies
 from .config import PROJECT_ROOT, load_config
-from .extensions import babel, csrf, db, migrate
+
+# The web app's libraries (APIFlask, the extensions, the blueprints) are imported by create_app,
+# not here: the light commands (``assess score``) import this package without building the app.
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -22,6 +21,11 @@ def create_app(config: dict | None = None) -> Flask:
     # API blueprint (the web blueprints are plain Flask ones); it is served at
     # /api/v1/openapi.json, with no docs UI (APIFlask's loads its scripts from a CDN), and its
     # JSON errors are off: assess/errors.py answers every error.
+    from apiflask import APIFlask
+
+    from . import bodies
+    from .extensions import babel, csrf, db, migrate
+
     app = APIFlask(__name__, title="AX Readiness Check API", version="1",
                    openapi_blueprint_url_prefix="/api/v1", spec_path="/openapi.json",
                    docs_path=None, json_errors=False,
@@ -79,13 +83,15 @@ def _trust_proxies(app: Flask) -> None:
     trusted: links are built from ``PUBLIC_URL``."""
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _register_commands(app: Flask) -> None:
     """Make the product's commands part of ``app.cli`` too, so ``app.test_cli_runner()`` and
     ``flask --app wsgi`` see the same commands as the ``assess`` script."""
-    from .cli import cli
+    from .commands import cli
 
     for name, command in cli.commands.items():
         if name not in ("run", "shell", "routes"):

@@ -1,4 +1,7 @@
-"""The ``assess`` console script: Flask's CLI over the app factory plus the product's commands."""
+"""The ``assess`` console script. ``assess score``, ``assess report`` and ``assess questionnaire``
+run on a bare Flask app holding the settings (no blueprints, no database, no API document), so
+that they start about as fast as Python imports Flask; every other command (and ``--help``) runs
+on the whole app (``assess.commands``)."""
 
 from __future__ import annotations
 
@@ -8,10 +11,8 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, ScriptInfo, get_load_dotenv, load_dotenv, with_appcontext
 
-from . import create_app
-from .accounts_cli import COMMANDS as ACCOUNT_COMMANDS
 from .questionnaire import (
     QuestionnaireError,
     UnknownQuestionnaire,
@@ -22,20 +23,43 @@ from .questionnaire import (
 from .scoring import AnswersError, read_document, result_text
 from .services.documents import score_document
 
-
-def _create_app():
-    return create_app()
-
-
-cli = FlaskGroup(create_app=_create_app, help="AX-readiness self-assessment.")
 questionnaire_cli = AppGroup("questionnaire", help="Check and export questionnaire definitions.")
-cli.add_command(questionnaire_cli)
-for _command in ACCOUNT_COMMANDS:
-    cli.add_command(_command)
+#: Commands that need only the settings: run without building the web app.
+LIGHT_COMMANDS = ("questionnaire", "report", "score")
 
 
 def main() -> None:
-    cli.main(prog_name="assess")
+    args = sys.argv[1:]
+    if args and args[0] in LIGHT_COMMANDS:
+        if get_load_dotenv():
+            load_dotenv()  # .env and .flaskenv, as Flask's own group reads them
+        light = click.Group("assess", help="AX-readiness self-assessment.")
+        for command in (questionnaire_cli, score_command, report_command):
+            light.add_command(command)
+        light.main(args, prog_name="assess", obj=ScriptInfo(create_app=settings_app))
+    else:
+        from .commands import cli
+
+        cli.main(prog_name="assess")
+
+
+def settings_app():
+    """A Flask app with the product's settings only, for the commands that read files."""
+    from flask import Flask
+
+    from .config import load_config
+
+    app = Flask("assess", instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path, None))
+    return app
+
+
+def __getattr__(name: str):
+    if name == "cli":  # the whole group, as before (``from assess.cli import cli``)
+        from .commands import cli
+
+        return cli
+    raise AttributeError(name)
 
 
 def fail(message: str, code: int) -> None:
@@ -105,12 +129,13 @@ def questionnaire_diff(old: int, new: int, qid: str) -> None:
         click.echo(line)
 
 
-@cli.command("score")
+@click.command("score")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json")
 @click.option(
     "--lang", type=click.Choice(["ko", "en"]), help="Text language (default: the document's)."
 )
+@with_appcontext
 def score_command(file: Path, fmt: str, lang: str | None) -> None:
     """Score an answers document (YAML or JSON)."""
     try:
@@ -123,7 +148,7 @@ def score_command(file: Path, fmt: str, lang: str | None) -> None:
         click.echo(result_text(questionnaire, data, lang or document.language))
 
 
-@cli.command("report")
+@click.command("report")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
@@ -132,6 +157,7 @@ def score_command(file: Path, fmt: str, lang: str | None) -> None:
 @click.option(
     "--lang", type=click.Choice(["ko", "en"]), help="Report language (default: the document's)."
 )
+@with_appcontext
 def report_command(file: Path, output: Path, lang: str | None) -> None:
     """Render the PDF report of an answers document (YAML or JSON), offline."""
     import datetime as dt
@@ -157,112 +183,3 @@ def report_command(file: Path, output: Path, lang: str | None) -> None:
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror}", 2)
     click.echo(f"{output}: {len(pdf) // 1024} KB")
-
-
-DEMO_BATCH = 100  # firms per transaction: memory stays flat and an interrupted run keeps its work
-DEMO_ROLES = {"consultant@demo.example": "consultant", "analyst@demo.example": "agency analyst",
-              "admin@demo.example": "administrator"}  # fmt: skip
-
-
-@cli.command("demo")
-@click.option("--firms", type=click.IntRange(1, 100_000), default=50, show_default=True)
-@click.option("--seed", type=int, help="Random seed, for the same firms every time.")
-@click.option("--if-empty", is_flag=True,
-              help="Only in development, and only when the database has no assessment yet.")
-def demo_command(firms: int, seed: int | None, if_empty: bool) -> None:
-    """Make a whole demo: synthetic firms with submitted assessments over eight quarters, a
-    consultancy with clients, an agency with consents and sample programmes, and three sign-ins
-    (consultant, agency analyst, administrator) whose passwords are printed once."""
-    from sqlalchemy import func, select
-
-    from .extensions import db
-    from .models import Assessment
-    from .services.demo import DEMO_USERS, seed_demo
-
-    if if_empty:
-        env = current_app.config.get("ENV_NAME", "development")
-        if env != "development":
-            click.echo(f"No demo made: ASSESS_ENV={env} (a demo is only added in development).")
-            return
-        if db.session.scalar(select(Assessment.id).limit(1)) is not None:
-            click.echo("No demo made: the database has assessments already.")
-            return
-    with click.progressbar(length=firms, label="Creating the demo") as bar:
-        def committed(count: int) -> None:
-            db.session.commit()
-            bar.update(count)
-
-        passwords = seed_demo(firms, seed, batch_size=DEMO_BATCH, after_batch=committed)
-    total = db.session.scalar(select(func.count()).select_from(Assessment))
-    click.echo(f"{firms} firms created ({total} assessments in the database).")
-    if not passwords:
-        click.echo("No new sign-ins were made: the demo accounts exist already "
-                   f"({', '.join(email for email, _, _ in DEMO_USERS)}).")  # fmt: skip
-        return
-    url = (current_app.config.get("PUBLIC_URL")
-           or f"http://127.0.0.1:{current_app.config.get('PORT', 5000)}")  # fmt: skip
-    width = max(len(role) for role in DEMO_ROLES.values())
-    click.echo("")
-    click.echo(f"Demo sign-ins at {url}/login  (passwords shown this once only):")
-    for email, password in passwords.items():
-        click.echo(f"  {DEMO_ROLES.get(email, ''):<{width}}  {email:<24}  {password}")
-    click.echo("")
-
-
-@cli.command("import")
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(path_type=Path, dir_okay=False))  # fmt: skip
-@click.option("--org", "org_name",
-              help="The consultancy (by name) whose clients the firms become; without it each "
-                   "firm is one of its own.")  # fmt: skip
-def import_command(files: tuple[Path, ...], org_name: str | None) -> None:
-    """Store answers documents (YAML or JSON) as submitted assessments.
-
-    Each document is stored once: importing the same document again changes nothing. A bad
-    document is reported with its file and field and the others are still imported; the exit
-    status is 1 when any failed.
-    """
-    from .extensions import db
-    from .services.accounts import find_organisation
-    from .services.clients import ClientError
-    from .services.imports import DuplicateKey, import_document
-
-    organisation = None
-    if org_name is not None:
-        organisation = find_organisation(org_name)
-        if organisation is None or organisation.kind != "consultancy":
-            fail(f"org: no consultancy named {org_name!r} (see `assess orgs list`)", 2)
-    imported, present, failures = 0, 0, []
-    with click.progressbar(files, label="Importing", item_show_func=lambda f: f and str(f),
-                           file=sys.stderr) as bar:  # fmt: skip
-        for path in bar:
-            try:
-                stored = import_document(organisation, read_document(path))
-            except (AnswersError, ClientError) as exc:
-                db.session.rollback()  # this document only: the others are committed
-                failures.append(f"{path}: {exc.field}: {exc.message}")
-                continue
-            except DuplicateKey:  # pragma: no cover (a hash collision)
-                db.session.rollback()
-                failures.append(f"{path}: file: stored before with other answers")
-                continue
-            db.session.commit()
-            if stored.created:
-                imported += 1
-            else:
-                present += 1
-    for line in failures:
-        click.echo(f"error: {line}", err=True)
-    click.echo(f"{imported} imported, {present} already there, {len(failures)} failed")
-    if failures:
-        sys.exit(1)
-
-
-@cli.command("worker")
-@click.option("--workers", type=click.IntRange(1, 32), default=2, show_default=True,
-              help="Tasks run at once (threads; renders go to the sandboxed render pool).")
-def worker_command(workers: int) -> None:
-    """Run the background-job consumer (batches of PDF reports) until SIGINT or SIGTERM."""
-    from .jobs.worker import run_worker
-
-    run_worker(current_app._get_current_object(), workers)  # type: ignore[attr-defined]

@@ -38,6 +38,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "QUESTIONNAIRE_DIR", str(PROJECT_ROOT / "questionnaires")
         ),
         "PDF_CACHE_DIR": os.environ.get("PDF_CACHE_DIR", str(Path(instance_path) / "pdf-cache")),
+        # A download this soon after submit, while a worker renders the PDF queued at submit, gets
+        # a "being prepared" page that reloads itself; later, or with no worker, it renders itself.
+        "PDF_WAIT_SECONDS": float(os.environ.get("PDF_WAIT_SECONDS", "20")),
         # The job queue (Huey): Redis when REDIS_URL is set, else this SQLite file, so that a
         # laptop needs no extra server. One queue name per deployment sharing a Redis.
         "HUEY_NAME": os.environ.get("HUEY_NAME", "assess"),

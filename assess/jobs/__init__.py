@@ -49,6 +49,11 @@ class JobQueue:
         # A webhook's own retries (growing delays, every attempt logged) are scheduled by the
         # task; Huey's retries only cover the database being briefly away.
         self.deliver_webhook = task(self._in_app(tasks.deliver_webhook, "webhook.deliver"))
+        # The respondent's report, rendered at submit into the cache the download reads; a
+        # failed render is left to the download (which renders it itself), not retried here.
+        self.render_submitted = self.huey.task()(
+            self._in_app(tasks.render_submitted, "report.render_submitted")
+        )
         self.huey.signal(huey_signals.SIGNAL_INTERRUPTED)(self._requeue_interrupted)
 
     def _in_app(self, body: Callable, name: str) -> Callable:
@@ -63,10 +68,12 @@ class JobQueue:
         return run
 
     def enqueue(self, work: Iterable[tuple]) -> None:
-        """Queue ``("render", item_id)``, ``("archive", job_id)`` and ``("webhook",
-        delivery_id[, delay_seconds])``."""
+        """Queue ``("render", item_id)``, ``("archive", job_id)``, ``("webhook",
+        delivery_id[, delay_seconds])`` and ``("pdf", assessment_id, revision, language)``."""
         for kind, ident, *delay in work:
-            if kind == "webhook" and delay and delay[0] > 0:
+            if kind == "pdf":
+                self.render_submitted(ident, *delay)
+            elif kind == "webhook" and delay and delay[0] > 0:
                 self.deliver_webhook.schedule(args=(ident,), delay=delay[0])
             elif kind == "webhook":
                 self.deliver_webhook(ident)

@@ -3,6 +3,7 @@ visible while a batch runs and a stopped worker leaves nothing half-recorded."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -32,6 +33,21 @@ def build_archive(job_id: int) -> None:
     if job is not None and batches.ready_to_archive(job):
         batches.build_archive(job)
     db.session.commit()
+
+
+def render_submitted(assessment_id: int, revision: int, lang: str) -> None:
+    """Render a just-submitted assessment's report into the PDF cache."""
+    from reports import RenderError
+
+    from ..services import pdf
+
+    try:
+        pdf.render_submitted(assessment_id, revision, lang)
+    except RenderError:
+        # The download renders it itself (and says so if it cannot).
+        logging.getLogger(__name__).exception("report of assessment %d not rendered", assessment_id)
+    finally:
+        db.session.rollback()
 
 
 def release_item(item_id: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 from flask import Flask
 from huey.consumer import Consumer
@@ -45,9 +46,26 @@ def run_worker(app: Flask, workers: int = 2) -> None:
     queue.enqueue(work)
     if work:
         logging.getLogger(__name__).info("queued %d unfinished tasks", len(work))
+    _start_heartbeat(queue.huey)
     consumer = GracefulConsumer(
         queue.huey, workers=workers, worker_type="thread", periodic=False,
         max_delay=1.0,  # a batch starts within a second on SQLite, which is polled
         shutdown_timeout=SHUTDOWN_TIMEOUT,
     )  # fmt: skip
     consumer.run()
+
+
+def _start_heartbeat(huey) -> None:
+    """Tell the web processes a consumer is running (see ``services.pdf.worker_alive``): they
+    then wait a little for the report queued at submit rather than render it themselves."""
+    from ..services.pdf import HEARTBEAT_EVERY, HEARTBEAT_KEY
+
+    def beat() -> None:
+        while True:
+            try:
+                huey.storage.put_data(HEARTBEAT_KEY, str(time.time()).encode())
+            except Exception:  # the storage briefly away: try again at the next beat
+                logging.getLogger(__name__).warning("could not record the worker heartbeat")
+            time.sleep(HEARTBEAT_EVERY)
+
+    threading.Thread(target=beat, name="heartbeat", daemon=True).start()

@@ -29,7 +29,7 @@ from ..presentation.results import result_view
 from ..questionnaire import PROFILE_FIELDS, Questionnaire
 from ..scoring import AnswersError
 from ..security import mark_firm_data, public_url
-from ..services import agencies, clients, consents, drafts
+from ..services import agencies, clients, consents, drafts, pdf
 from ..services.benchmarks import benchmark_of
 from ..services.errors import AlreadySubmitted, RevisionConflict
 from ..services.pdf import assessment_pdf
@@ -285,7 +285,8 @@ def submit(token: str):
         if not drafts.has_profile(assessment):
             flash(_("Fill in your firm's details before you submit."), "error")
             return redirect(url_for(".page", token=token, page="profile"), code=303)
-        submit_assessment(assessment)
+        if submit_assessment(assessment):
+            pdf.prerender_at_commit(assessment)
         db.session.commit()
     return redirect(url_for(".results", token=token), code=303)
 
@@ -373,19 +374,34 @@ def csrf_expired(error):
     return render_template("errors/csrf.html", message=message), 400
 
 
+PREPARING_REFRESH = 2  # seconds between the "being prepared" page's reloads
+
+
 @bp.get("/r/<token>/report-<any(ko, en):lang>.pdf")
 @access(RESUME_LINK)
 def report(token: str, lang: str):
-    """The PDF report in Korean or English, rendered once per revision."""
+    """The PDF report in Korean or English, rendered once per revision: at submit by a worker
+    (served from the cache at once), else here. While the worker is still at it, a page that
+    reloads itself until the PDF is there (for a bounded time; then this request renders it)."""
     assessment = assessment_for_link(token)
     if assessment.status != "submitted":
         return redirect(url_for(".check", token=token))
-    try:
-        pdf = assessment_pdf(assessment, lang)
-    except RenderError:
-        abort(503)
+    data = pdf.cached_pdf(assessment, lang)  # a file read: no scoring, no benchmark
+    if data is None and pdf.worth_waiting(assessment, lang):
+        # 202: accepted, not ready yet; the PDF itself always comes with 200.
+        response = make_response(render_template(
+            "respond/preparing.html", token=token, lang=lang, refresh=PREPARING_REFRESH), 202)
+        response.headers["Refresh"] = str(PREPARING_REFRESH)
+        response.headers["Retry-After"] = str(PREPARING_REFRESH)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    if data is None:
+        try:
+            data = assessment_pdf(assessment, lang)
+        except RenderError:
+            abort(503)
     name = f"ax-readiness-{assessment.id}-{lang}.pdf"
-    response = make_response(pdf)
+    response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

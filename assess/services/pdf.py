@@ -10,15 +10,25 @@ import hashlib
 import json
 import os
 import tempfile
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
+from ..extensions import db
 from ..models import Assessment
 from ..presentation.results import result_view
+from .batches import _enqueue_at_commit
 from .benchmarks import benchmark_of
 from .submission import previous_result, result_of
+
+#: Kept in the queue's storage by a running `assess worker` (seconds since the epoch), so that a
+#: download knows whether a render queued at submit will ever run.
+HEARTBEAT_KEY = "worker-heartbeat"
+HEARTBEAT_EVERY = 2.0  # seconds between a worker's heartbeats
+HEARTBEAT_STALE = 10.0  # no heartbeat for this long: no worker is running
 
 
 def report_view(
@@ -53,6 +63,69 @@ def cache_key(
     return key + (f"-n{digest(notes)}" if notes else "")
 
 
+def cache_path(
+    assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None,
+    notes: dict[str, Any] | None = None,
+) -> Path:
+    """Where this version of the report is cached (it may not be there yet)."""
+    return Path(current_app.config["PDF_CACHE_DIR"]) / (
+        cache_key(assessment, lang, issuer, notes) + ".pdf"
+    )
+
+
+def cached_pdf(assessment: Assessment, lang: str) -> bytes | None:
+    """The respondent's standard report if it was rendered already, else None: a file read and
+    nothing else (no scoring, no benchmark query), for the download right after submit."""
+    try:
+        return cache_path(assessment, lang).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def prerender_at_commit(assessment: Assessment) -> None:
+    """Queue, once the submit is committed, a render of the standard report in the assessment's
+    language into the cache the download reads: the PDF is ready when the respondent clicks."""
+    _enqueue_at_commit([("pdf", assessment.id, assessment.revision, assessment.language)])
+
+
+def render_submitted(assessment_id: int, revision: int, lang: str) -> bool:
+    """The queued render of ``prerender_at_commit``: False when the assessment changed since
+    (another revision will be rendered on its own download) or is gone."""
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or assessment.status != "submitted" or assessment.revision != revision:
+        return False
+    assessment_pdf(assessment, lang)
+    return True
+
+
+def worker_alive() -> bool:
+    """Whether a job consumer has shown signs of life lately (the queue's storage is shared by
+    every web process and worker, on one machine or many)."""
+    from ..jobs import queue_of
+
+    queue = queue_of(current_app._get_current_object())  # type: ignore[attr-defined]
+    if queue.huey.immediate:
+        return False  # tasks run where they are queued: nothing is rendering elsewhere
+    try:
+        beat = queue.huey.storage.peek_data(HEARTBEAT_KEY)
+        return time.time() - float(beat) < HEARTBEAT_STALE
+    except Exception:  # no heartbeat yet (EmptyData), or the queue's storage is away
+        return False
+
+
+def worth_waiting(assessment: Assessment, lang: str) -> bool:
+    """Whether the download should say "being prepared" rather than render in the request: only
+    for the report queued at submit (the assessment's language), for a bounded time after the
+    submit, and only while a worker is running to render it."""
+    if lang != assessment.language or assessment.submitted_at is None:
+        return False
+    submitted = assessment.submitted_at
+    if submitted.tzinfo is None:
+        submitted = submitted.replace(tzinfo=UTC)
+    waited = (datetime.now(UTC) - submitted).total_seconds()
+    return 0 <= waited < current_app.config["PDF_WAIT_SECONDS"] and worker_alive()
+
+
 def digest(value: dict[str, Any] | None) -> str:
     """A short digest of plain data that does not depend on the order of dict keys."""
     text = json.dumps(value or {}, sort_keys=True, ensure_ascii=False, default=str)
@@ -66,8 +139,8 @@ def assessment_pdf(
     """The report as PDF bytes, from the cache when this exact version was rendered before."""
     from reports import render_pdf
 
-    cache_dir = Path(current_app.config["PDF_CACHE_DIR"])
-    path = cache_dir / (cache_key(assessment, lang, issuer, notes) + ".pdf")
+    path = cache_path(assessment, lang, issuer, notes)
+    cache_dir = path.parent
     try:
         return path.read_bytes()
     except FileNotFoundError:
