@@ -22,6 +22,7 @@ from . import queue_of, tasks
 # A graceful stop waits this long for the renders in hand (each is capped at 20 s) before the
 # rest are put back in the queue.
 SHUTDOWN_TIMEOUT = 45.0
+READY = "worker ready: SIGTERM or SIGINT stops it cleanly"
 
 
 class GracefulConsumer(Consumer):
@@ -31,6 +32,8 @@ class GracefulConsumer(Consumer):
     def _set_signal_handlers(self) -> None:
         self._signal_actions[signal.SIGTERM] = (False, True)  # (restart, graceful)
         super()._set_signal_handlers()
+        # From here on a stop signal is a clean stop: say so (supervisors and tests wait for it).
+        logging.getLogger(__name__).info("%s", READY)
 
 
 def run_worker(app: Flask, workers: int = 2) -> None:

@@ -390,7 +390,7 @@ def report(token: str, lang: str):
     if data is None and pdf.worth_waiting(assessment, lang):
         # 202: accepted, not ready yet; the PDF itself always comes with 200.
         response = make_response(render_template(
-            "respond/preparing.html", token=token, lang=lang, refresh=PREPARING_REFRESH), 202)
+            "respond/preparing.html", token=token, pdf_lang=lang, refresh=PREPARING_REFRESH), 202)
         response.headers["Refresh"] = str(PREPARING_REFRESH)
         response.headers["Retry-After"] = str(PREPARING_REFRESH)
         response.headers["Cache-Control"] = "no-store"

@@ -7,12 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from assess.jobs import queue_of
+from assess.jobs.worker import READY
 
 ASSESS = str(Path(sys.executable).parent / "assess")
 
@@ -46,9 +48,25 @@ def worker(queue_app):
     )  # fmt: skip
     process = subprocess.Popen([ASSESS, "worker", "--workers", "2"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+    started = wait_until_ready(process)
     yield process
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
-    output = process.communicate(timeout=60)[0].decode(errors="replace")
+    output = started + process.communicate(timeout=60)[0].decode(errors="replace")
     assert process.returncode == 0, output  # SIGTERM is a clean stop
     assert "Traceback" not in output, output
+
+
+def wait_until_ready(process: subprocess.Popen, timeout: float = 60.0) -> str:
+    """Read the worker's output until it says it is ready (its stop-signal handlers are in
+    place), so that a test that ends at once does not stop it half-started; the lines read."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline().decode(errors="replace")
+        if not line:
+            break  # the worker ended: the caller's checks report its output
+        lines.append(line)
+        if READY in line:
+            break
+    return "".join(lines)

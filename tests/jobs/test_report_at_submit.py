@@ -74,8 +74,7 @@ def test_a_download_before_the_worker_rendered_says_it_is_being_prepared(
     assert "being prepared" in waiting.text
     assert 'http-equiv="refresh"' in waiting.text and "<script>" not in waiting.text
     assert cached_files(queue_app) == []  # the page rendered nothing
-    client.set_cookie("lang", "ko")
-    korean = client.get(me.url("report-en.pdf"))
+    korean = client.get(me.url("report-en.pdf") + "?lang=ko")  # the reader's language
     assert korean.status_code == 202 and "보고서를 준비하고 있습니다" in korean.text
 
     request.getfixturevalue("worker")  # the worker takes the render queued at submit
