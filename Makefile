@@ -10,8 +10,10 @@ export PORT
 # a Korean font) and what the tests use (pdftotext, Chromium for the browser tests).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-nanum
 TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
+# The benchmarks load the web pages with wrk.
+BENCH_DEBS := $(RUN_DEBS) wrk
 
-.PHONY: run test system-deps-run system-deps-test system-deps-venv lint translations translations-update clean
+.PHONY: run test bench system-deps-run system-deps-test system-deps-bench system-deps-venv lint translations translations-update clean
 
 run: system-deps-run $(VENV)/.installed translations
 	$(BIN)/assess db upgrade
@@ -19,6 +21,11 @@ run: system-deps-run $(VENV)/.installed translations
 
 test: system-deps-test $(VENV)/.installed-dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Every script in bench/ with short runs, then one summary table (figures, not pass/fail).
+# BENCH_DATABASE_URL=postgresql://... also runs the database benchmarks there (tables emptied).
+bench: system-deps-bench $(VENV)/.installed-dev translations
+	$(BIN)/python bench/run_all.py $(if $(BENCH_DATABASE_URL),--database-url "$(BENCH_DATABASE_URL)") $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -41,6 +48,9 @@ system-deps-run:
 
 system-deps-test:
 	$(call ensure_debs,$(TEST_DEBS))
+
+system-deps-bench:
+	$(call ensure_debs,$(BENCH_DEBS))
 
 system-deps-venv:
 	$(call ensure_debs,python3-venv)

@@ -14,6 +14,7 @@ at least 1.7x) is printed, not asserted.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -62,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--firms", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", action="store_true", help="also print one line of JSON figures")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     env = {
@@ -132,6 +134,16 @@ def main() -> None:
     print(f"peak memory: consumer {consumer_peak / 1024:.0f} MB; render processes "
           + ", ".join(f"{kib / 1024:.0f} MB" for kib in peaks.values())
           + f"; serial render process {serial_peak / 1024:.0f} MB")
+    if args.json:
+        render_peak = max([*peaks.values(), serial_peak]) / 1024
+        print("BENCHJSON " + json.dumps({"script": "batch", "figures": [
+            {"figure": f"batch of {args.firms} PDFs, {args.workers} consumers", "ours": queued,
+             "baseline": serial, "ratio": speedup, "unit": "s",
+             "target": f">= {TARGET_SPEEDUP}x faster", "met": speedup >= TARGET_SPEEDUP,
+             "note": "baseline: serial in one render process; ratio: speed-up"},
+            {"figure": "render process peak RSS (batch)", "ours": render_peak, "unit": "MB",
+             "target": "< 250 MB", "met": render_peak < 250},
+        ]}))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ peer-case ordering cost on top of arithmetic that any scorer must do.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -62,6 +63,7 @@ def rate(fn, items) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--json", action="store_true", help="also print one line of JSON figures")
     args = parser.parse_args()
     q = shipped()
     raw = random_documents(q, args.n)
@@ -75,6 +77,14 @@ def main() -> None:
     print(f"score():                         {ours:10,.0f} /s   target >= 5,000 /s")
     print(f"validate + score():              {with_validation:10,.0f} /s")
     print(f"ratio score()/baseline time:     {baseline / ours:10.1f} x")
+    if args.json:
+        print("BENCHJSON " + json.dumps({"script": "scoring", "figures": [
+            {"figure": "score() per second", "ours": ours, "baseline": baseline,
+             "ratio": ours / baseline, "unit": "/s", "target": ">= 5,000 /s", "met": ours >= 5000,
+             "note": "baseline: bare weighted mean"},
+            {"figure": "validate + score() per second", "ours": with_validation,
+             "baseline": baseline, "ratio": with_validation / baseline, "unit": "/s"},
+        ]}))
 
 
 if __name__ == "__main__":
