@@ -43,7 +43,13 @@ def _load_cached(directory: str) -> Questionnaire:
 
 
 def get_questionnaire(root: Path | str, qid: str, version: int | None = None) -> Questionnaire:
-    """The questionnaire ``qid`` at ``version`` (latest when None), loaded once per process."""
+    """The questionnaire ``qid`` at ``version`` (latest when None), loaded once per process and
+    found on disk once too: installing a new version means restarting the processes."""
+    return _found(str(root), qid, version)
+
+
+@lru_cache(maxsize=64)
+def _found(root: str, qid: str, version: int | None) -> Questionnaire:
     versions = version_directories(Path(root))
     if version is None:
         version = latest_version(root, qid)
