@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, get_translations
 from sqlalchemy.orm import configure_mappers
 
 from .questionnaire import get_questionnaire, version_directories
@@ -24,4 +24,4 @@ def warm_up(app: Flask) -> None:
     with app.test_request_context("/"):
         for lang in app.config["LANGUAGES"]:
             with force_locale(lang):
-                gettext("Next")  # loads the catalogue of this language
+                get_translations()  # loads and keeps the catalogue of this language
