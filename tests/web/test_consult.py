@@ -249,3 +249,12 @@ def test_the_client_page_shows_the_trend_and_what_changed_between_assessments(ap
 def test_an_id_beyond_any_row_is_404_not_a_database_error(consultant):
     for url in ("/clients/9223372036854775808", "/clients/0", "/jobs/99999999999999999999"):
         assert consultant.get(url).status_code == 404, url
+
+
+def test_the_client_pages_title_is_the_firms_name(app, consultant):
+    firm_id = add_client(consultant, FIRMS[0])
+    fill_for_client(consultant, firm_id)
+    fill_for_client(consultant, firm_id)
+    page = consultant.get(f"/clients/{firm_id}?lang=en").text
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert "한빛정밀" in title and "<section" not in title and "trend" not in title
