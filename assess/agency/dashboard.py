@@ -4,7 +4,7 @@ that is not shown looks exactly like an empty one. Exports carry the same figure
 
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,11 +12,12 @@ from sqlalchemy import select
 from reports.bars import bar_chart_svg
 from reports.trend import trend_chart_svg
 
+from ..downloads import table_download
 from ..extensions import db
 from ..i18n import current_language
 from ..models import AssessmentResult
 from ..permissions import AGENCY, access, my_agency
-from ..services import agencies, aggregates, audit, exports
+from ..services import agencies, aggregates, audit
 from ..services.aggregates import BIN_LABELS, NOT_SCORED, Dashboard, Filters, N
 from ..services.questionnaires import current_questionnaire
 from . import bp
@@ -125,12 +126,4 @@ def export(fmt: str):
                  current_user._get_current_object(), format=fmt,
                  filters={k: v for k, v in vars(filters).items() if v})  # fmt: skip
     db.session.commit()
-    if fmt == "csv":
-        body, mimetype = exports.table_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body = exports.table_xlsx(_("Aggregates"), header, rows)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = make_response(body)
-    response.headers["Content-Type"] = mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="aggregates.{fmt}"'
-    return response
+    return table_download(fmt, _("Aggregates"), header, rows, "aggregates")

@@ -3,11 +3,12 @@ consent, or withdrew, is a 404 (assess.permissions)."""
 
 from __future__ import annotations
 
-from flask import abort, make_response, render_template
+from flask import abort, render_template
 from flask_babel import gettext as _
 
 from reports import RenderError, dimension_chart_svg
 
+from ..downloads import report_download
 from ..i18n import current_language
 from ..permissions import AGENCY, access, assessment_shared_with_my_agency, my_agency
 from ..presentation.results import result_view
@@ -49,8 +50,4 @@ def report(assessment_id: int, lang: str):
         pdf = assessment_pdf(assessment, lang)
     except RenderError:
         abort(503)
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="ax-readiness-{assessment.id}-{lang}.pdf"')
-    return response
+    return report_download(pdf, assessment.id, lang)

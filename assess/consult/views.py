@@ -3,7 +3,7 @@ to the consultant's own consultancy, so another organisation's is a 404 by const
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +11,7 @@ from flask_login import current_user
 from reports import RenderError, dimension_chart_svg
 from reports.trend import series_colour, trend_chart_svg
 
+from ..downloads import report_download, table_download
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_language, person_message
@@ -28,7 +29,7 @@ from ..questionnaire import PROFILE_FIELDS
 from ..respond.forms import profile_form
 from ..scoring import AnswersError
 from ..security import public_url
-from ..services import audit, clients, exports
+from ..services import audit, clients
 from ..services.benchmarks import benchmark_of
 from ..services.branding import issuer_of
 from ..services.pdf import assessment_pdf
@@ -67,22 +68,16 @@ def export_clients(fmt: str):
               _("Number of employees"), _("Assessed on"), _("Overall readiness index"),
               _("Level"), *(d.name.get(lang) for d in q.dimensions)]  # fmt: skip
     rows = []
-    for row in clients.client_rows(organisation):
-        scores = clients.dimension_scores(row.assessment_id) if row.assessment_id else {}
+    listed = clients.client_rows(organisation)
+    scores_of = clients.dimension_scores([r.assessment_id for r in listed if r.assessment_id])
+    for row in listed:
+        scores = scores_of.get(row.assessment_id, {})
         rows.append([row.firm.name, row.firm.industry or "", row.firm.region or "",
                      row.firm.employees, row.date.date().isoformat() if row.date else "",
                      row.overall, row.level, *(scores.get(d.id) for d in q.dimensions)])  # fmt: skip
     audit.record("clients.export", f"organisation:{organisation.id}", me(), format=fmt)
     db.session.commit()
-    if fmt == "csv":
-        body, mimetype = exports.table_csv(header, rows), "text/csv; charset=utf-8"
-    else:
-        body = exports.table_xlsx(_("Clients"), header, rows)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = make_response(body)
-    response.headers["Content-Type"] = mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="clients.{fmt}"'
-    return response
+    return table_download(fmt, _("Clients"), header, rows, "clients")
 
 
 def _client_form(firm: Firm | None = None):
@@ -302,10 +297,6 @@ def report(firm_id: int, assessment_id: int, lang: str):
                              notes=clients.report_notes(assessment))  # fmt: skip
     except RenderError:
         abort(503)
-    response = make_response(pdf)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="ax-readiness-{assessment.id}-{lang}.pdf"')
-    return response
+    return report_download(pdf, assessment.id, lang)
 
 

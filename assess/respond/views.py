@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError
 
 from reports import RenderError, dimension_chart_svg
 
+from ..downloads import report_download
 from ..errors import json_view, wants_json
 from ..extensions import db
 from ..forms import ActionForm
@@ -400,11 +401,7 @@ def report(token: str, lang: str):
             data = assessment_pdf(assessment, lang)
         except RenderError:
             abort(503)
-    name = f"ax-readiness-{assessment.id}-{lang}.pdf"
-    response = make_response(data)
-    response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return report_download(data, assessment.id, lang)
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])

@@ -160,11 +160,11 @@ def client_rows(
     return listed
 
 
-def dimension_scores(assessment_id: int) -> dict[str, float | None]:
-    """The stored scores of a submitted assessment, per dimension (never rescored)."""
-    result = db.session.scalar(
-        select(AssessmentResult).where(AssessmentResult.assessment_id == assessment_id))
-    return {d: getattr(result, d) for d in DIMENSION_COLUMNS} if result else {}
+def dimension_scores(assessment_ids: list[int]) -> dict[int, dict[str, float | None]]:
+    """Assessment id → its stored scores per dimension (never rescored), in one query."""
+    results = db.session.scalars(
+        select(AssessmentResult).where(AssessmentResult.assessment_id.in_(assessment_ids)))
+    return {r.assessment_id: {d: getattr(r, d) for d in DIMENSION_COLUMNS} for r in results}
 
 
 def assessments_of(firm: Firm) -> list[Assessment]:
