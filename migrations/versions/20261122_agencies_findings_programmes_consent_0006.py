@@ -12,9 +12,8 @@ Create Date: 2026-11-22 16:30:42.945197
 """
 import json
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'

@@ -8,9 +8,8 @@ Revises: 0003
 Create Date: 2026-11-22 16:09:20.692662
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'

@@ -9,9 +9,8 @@ Revises: 0004
 Create Date: 2026-11-22 16:01:57.950384
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005'

@@ -11,9 +11,8 @@ Revises: 0006
 Create Date: 2026-11-22 16:21:19.268426
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007'
