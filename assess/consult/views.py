@@ -174,7 +174,7 @@ def client(firm_id: int):
     return render_template(
         "consult/client.html", firm=firm, history=history, form=ActionForm(), trend=trend,
         invite_form=InviteClientForm(), rule_texts=rule_texts, lang=lang,
-        field_names=field_names(lang),
+        field_names=field_names(lang), q=current_questionnaire(),
     )  # fmt: skip
 
 

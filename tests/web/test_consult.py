@@ -258,3 +258,9 @@ def test_the_client_pages_title_is_the_firms_name(app, consultant):
     page = consultant.get(f"/clients/{firm_id}?lang=en").text
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert "한빛정밀" in title and "<section" not in title and "trend" not in title
+
+
+def test_the_client_page_names_the_industry_and_region(consultant):
+    firm_id = add_client(consultant, FIRMS[0])
+    page = unescape(consultant.get(f"/clients/{firm_id}?lang=en").text)
+    assert "Busan" in page and ">busan<" not in page
