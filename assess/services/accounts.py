@@ -161,7 +161,7 @@ def authenticate(email: str, password: str, address: str) -> User:
     :raise InvalidCredentials: for a wrong password, an unknown email or a disabled account,
         after the same amount of work in each case.
     """
-    throttle.check(email, address)
+    attempt = throttle.reserve(email, address)
     user = find_user(email)
     h = hasher()
     stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
@@ -170,14 +170,13 @@ def authenticate(email: str, password: str, address: str) -> User:
         ok = user is not None and user.password_hash is not None and user.active
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok:
-        throttle.failed(email, address)
+    if not ok:  # the attempt's reservation stays, as the failure it now records
         audit.record("login.failed", f"user:{user.id}" if user else "", None,
                      email=_typed_email(email))  # fmt: skip
         raise InvalidCredentials()
     if h.check_needs_rehash(user.password_hash):
         user.password_hash = h.hash(password)
-    throttle.succeeded(email)
+    throttle.succeeded(attempt)
     user.last_login_at = datetime.now(UTC)
     audit.record("login", f"user:{user.id}", user)
     db.session.flush()
@@ -216,14 +215,13 @@ def change_password(user: User, current: str, new: str, address: str) -> None:
     :raise throttle.Throttled: after too many failures for the account or the address.
     :raise InvalidCredentials: when ``current`` is not the password.
     """
-    throttle.check(user.email, address)
+    attempt = throttle.reserve(user.email, address)
     try:
         hasher().verify(user.password_hash or "", current)
-    except (VerificationError, InvalidHashError):
-        throttle.failed(user.email, address)
+    except (VerificationError, InvalidHashError):  # the reservation stays as the failure
         audit.record("password.change_failed", f"user:{user.id}", user)
         raise InvalidCredentials() from None
-    throttle.succeeded(user.email)
+    throttle.succeeded(attempt)
     set_password(user, new, how="change")
 
 

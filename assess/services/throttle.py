@@ -1,15 +1,24 @@
-"""Sign-in throttling shared by every worker and host: failed attempts are counted per account
-and per client address in the database, or in Redis when ``REDIS_URL`` is set."""
+"""Sign-in throttling shared by every worker and host: attempts are counted per account and per
+client address in the database, or in Redis when ``REDIS_URL`` is set.
+
+An attempt is *reserved* before the password is verified, and the reservation is visible to every
+other worker at once (its own committed transaction, or one Redis command). Checking first and
+counting after would let many parallel guesses all pass the check before any of them is counted;
+reserving first means at most the limit's worth of guesses are ever verified in one window. A
+correct password gives its reservation back; a wrong one leaves it in place as the failure.
+"""
 
 from __future__ import annotations
 
 import math
 import time
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from ..extensions import db
 from ..models import LoginFailure
@@ -23,6 +32,14 @@ class Throttled(Exception):
         self.retry_after = retry_after
 
 
+@dataclass
+class Attempt:
+    """The reservations one sign-in attempt holds: (key, reservation) pairs."""
+
+    email: str
+    held: list[tuple[str, object]] = field(default_factory=list)
+
+
 def keys_for(email: str, address: str) -> list[tuple[str, int]]:
     """(key, allowed failures in the window): a tight limit per account, a wider one per address
     (an office behind one address has many people)."""
@@ -31,26 +48,43 @@ def keys_for(email: str, address: str) -> list[tuple[str, int]]:
             (f"address:{address}", config["LOGIN_MAX_FAILURES_PER_ADDRESS"])]  # fmt: skip
 
 
-def check(email: str, address: str) -> None:
-    """:raise Throttled: when either key has used up its failures in the window."""
+def reserve(email: str, address: str) -> Attempt:
+    """Count this attempt before verifying anything.
+
+    :raise Throttled: when either key has used up its failures in the window; the attempt is
+        then not counted, so waiting out the window is enough.
+    """
     window = current_app.config["LOGIN_WINDOW_SECONDS"]
     backend = _backend()
-    waits = [backend.retry_after(key, limit, window) for key, limit in keys_for(email, address)]
-    wait = max(waits)
+    attempt = Attempt(email)
+    wait = 0
+    for key, limit in keys_for(email, address):
+        reservation, count, oldest = backend.reserve(key, window)
+        attempt.held.append((key, reservation))
+        if count > limit:
+            wait = max(wait, _seconds_until(oldest + window))
     if wait > 0:
+        release(attempt)
         raise Throttled(wait)
+    return attempt
 
 
-def failed(email: str, address: str) -> None:
-    window = current_app.config["LOGIN_WINDOW_SECONDS"]
+def succeeded(attempt: Attempt) -> None:
+    """A correct password gives its reservations back and clears the account's count (not the
+    address's: one right password from an address says nothing about its other guesses)."""
+    release(attempt)
+    _backend().clear(keys_for(attempt.email, "")[0][0])
+
+
+def release(attempt: Attempt) -> None:
     backend = _backend()
-    for key, _ in keys_for(email, address):
-        backend.add(key, window)
+    for key, reservation in attempt.held:
+        backend.release(key, reservation)
+    attempt.held.clear()
 
 
-def succeeded(email: str) -> None:
-    """A correct password clears the account's count (not the address's)."""
-    _backend().clear(keys_for(email, "")[0][0])
+def _seconds_until(moment: float) -> int:
+    return max(1, math.ceil(moment - time.time()))
 
 
 def _backend() -> DatabaseCounter | RedisCounter:
@@ -66,57 +100,62 @@ def _redis(url: str):
 
 
 class DatabaseCounter:
-    """Failures as rows; committed with the request (a failed sign-in request commits them)."""
+    """Attempts as rows, written on a connection of their own and committed at once, so that
+    other workers see them whatever becomes of the request's transaction."""
 
-    def add(self, key: str, window: int) -> None:
-        db.session.add(LoginFailure(key=key))
-        cutoff = datetime.now(UTC) - timedelta(seconds=window)
-        db.session.execute(delete(LoginFailure).where(LoginFailure.key == key,
-                                                      LoginFailure.at < cutoff))  # fmt: skip
-        db.session.flush()
-
-    def retry_after(self, key: str, limit: int, window: int) -> int:
-        cutoff = datetime.now(UTC) - timedelta(seconds=window)
-        where = (LoginFailure.key == key, LoginFailure.at >= cutoff)
-        count, oldest = db.session.execute(
-            select(func.count(), func.min(LoginFailure.at)).where(*where)
-        ).one()
-        if count < limit or oldest is None:
-            return 0
+    def reserve(self, key: str, window: int) -> tuple[int, int, float]:
+        """:return: the reservation, the attempts in the window counting it, and when the oldest
+            of them was made (epoch seconds)."""
+        now = datetime.now(UTC)
+        cutoff = now - timedelta(seconds=window)
+        with db.engine.begin() as conn:
+            conn.execute(delete(LoginFailure).where(LoginFailure.key == key,
+                                                    LoginFailure.at < cutoff))  # fmt: skip
+            reservation = conn.execute(
+                insert(LoginFailure).values(key=key, at=now).returning(LoginFailure.id)
+            ).scalar_one()
+        with db.engine.connect() as conn:
+            count, oldest = conn.execute(
+                select(func.count(), func.min(LoginFailure.at))
+                .where(LoginFailure.key == key, LoginFailure.at >= cutoff)
+            ).one()
         if oldest.tzinfo is None:  # SQLite hands back naive UTC
             oldest = oldest.replace(tzinfo=UTC)
-        return max(1, math.ceil((oldest + timedelta(seconds=window) - datetime.now(UTC))
-                                .total_seconds()))  # fmt: skip
+        return reservation, count, oldest.timestamp()
+
+    def release(self, key: str, reservation: int) -> None:
+        with db.engine.begin() as conn:
+            conn.execute(delete(LoginFailure).where(LoginFailure.id == reservation))
 
     def clear(self, key: str) -> None:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+        with db.engine.begin() as conn:
+            conn.execute(delete(LoginFailure).where(LoginFailure.key == key))
 
 
 class RedisCounter:
-    """Failures as a sorted set of timestamps per key, expiring with the window."""
+    """Attempts as a sorted set of timestamps per key, expiring with the window; one
+    transaction adds the attempt and counts the window, so parallel attempts are ordered."""
 
     PREFIX = "assess:login:"
 
     def __init__(self, client):
         self.client = client
 
-    def add(self, key: str, window: int) -> None:
+    def reserve(self, key: str, window: int) -> tuple[str, int, float]:
         now = time.time()
         name = self.PREFIX + key
-        pipe = self.client.pipeline()
-        pipe.zadd(name, {f"{now:.6f}": now})
+        member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
+        pipe = self.client.pipeline(transaction=True)
+        pipe.zadd(name, {member: now})
         pipe.zremrangebyscore(name, 0, now - window)
         pipe.expire(name, window)
-        pipe.execute()
+        pipe.zcard(name)
+        pipe.zrange(name, 0, 0, withscores=True)
+        *_, count, oldest = pipe.execute()
+        return member, count, oldest[0][1] if oldest else now
 
-    def retry_after(self, key: str, limit: int, window: int) -> int:
-        now = time.time()
-        name = self.PREFIX + key
-        entries = self.client.zrangebyscore(name, now - window, "+inf", withscores=True)
-        if len(entries) < limit:
-            return 0
-        oldest = entries[0][1]
-        return max(1, math.ceil(oldest + window - now))
+    def release(self, key: str, reservation: str) -> None:
+        self.client.zrem(self.PREFIX + key, reservation)
 
     def clear(self, key: str) -> None:
         self.client.delete(self.PREFIX + key)

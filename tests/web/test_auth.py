@@ -11,9 +11,11 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import unescape
 from urllib.parse import parse_qs, quote, urlsplit
@@ -202,7 +204,9 @@ def test_unknown_email_gets_the_same_answer_as_a_wrong_password(app, client, lan
 
 def test_unknown_email_costs_as_much_hashing_as_a_wrong_password(app):
     """No timing oracle: an unknown email is verified against a real hash of the same cost."""
-    app.config.update(ARGON2_TIME_COST=2, ARGON2_MEMORY_KIB=16 * 1024)
+    # Attempts are counted when made, so the limits are raised out of the measurement's way.
+    app.config.update(ARGON2_TIME_COST=2, ARGON2_MEMORY_KIB=16 * 1024, LOGIN_MAX_FAILURES=100,
+                      LOGIN_MAX_FAILURES_PER_ADDRESS=100)  # fmt: skip
     make_user(app)
 
     def median_seconds(email: str) -> float:
@@ -213,7 +217,7 @@ def test_unknown_email_costs_as_much_hashing_as_a_wrong_password(app):
                 with pytest.raises(accounts.InvalidCredentials):
                     accounts.authenticate(email, "not the password", "192.0.2.1")
                 times.append(time.perf_counter() - start)
-                db.session.rollback()  # keep the throttle out of it
+                db.session.rollback()
         return sorted(times)[2]
 
     median_seconds("nobody@example.kr")  # the first call also makes the stand-in hash
@@ -374,6 +378,48 @@ def test_throttling_on_redis_holds_across_two_app_instances(app, client, second_
             assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 0
     finally:
         redis_client.delete(*keys)
+
+
+def guess_in_parallel(apps, email: str, address: str, guesses: int) -> list[int]:
+    """``guesses`` wrong passwords sent at once, spread over the app instances (workers)."""
+    barrier = threading.Barrier(guesses)
+
+    def guess(n: int) -> int:
+        client = apps[n % len(apps)].test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        barrier.wait()
+        return sign_in(client, email, "not the password").status_code
+
+    with ThreadPoolExecutor(guesses) as pool:
+        return sorted(pool.map(guess, range(guesses)))
+
+
+def test_parallel_guesses_never_get_more_tries_than_the_limit(app, second_app):
+    """Each attempt is counted before its password is checked: of many guesses sent at once, at
+    most the limit are checked; the rest are refused without being checked."""
+    make_user(app)
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    statuses = guess_in_parallel([app, second_app], "kim@example.kr", "192.0.2.50", 16)
+    assert statuses == [401] * limit + [429] * (16 - limit)
+    with app.app_context():  # the refused ones were not counted: the window is not stretched
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)
+                                 .where(LoginFailure.key == "account:kim@example.kr")) == limit
+
+
+def test_parallel_guesses_on_redis_never_get_more_tries_than_the_limit(app, second_app,
+                                                                       redis_client):  # fmt: skip
+    email = f"redis-{uuid.uuid4().hex[:12]}@example.kr"
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250 + 1}"
+    for instance in (app, second_app):
+        instance.config["REDIS_URL"] = REDIS_URL
+    make_user(app, email)
+    try:
+        limit = app.config["LOGIN_MAX_FAILURES"]
+        statuses = guess_in_parallel([app, second_app], email, address, 16)
+        assert statuses == [401] * limit + [429] * (16 - limit)
+        assert redis_client.zcard(f"assess:login:account:{email}") == limit
+    finally:
+        redis_client.delete(f"assess:login:account:{email}", f"assess:login:address:{address}")
 
 
 # Sessions.
