@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     bodies.init_app(app)  # runs first: a bad body is named as such, not as a CSRF failure
     _trust_proxies(app)
 
-    from . import i18n, jobs, models, permissions, security, static_files  # noqa: F401  (models register tables,
+    from . import i18n, jobs, limits, models, permissions, security, static_files  # noqa: F401  (models register tables,
     # jobs its commit hook)
 
     babel.init_app(app, locale_selector=i18n.select_locale)
@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     static_files.init_app(app)
     permissions.init_app(app)
+    limits.init_app(app)
 
     from . import admin, agency, api, auth, consult, errors, health, main, members, respond
 

@@ -14,6 +14,19 @@ class ConfigError(RuntimeError):
     """The app cannot start with this configuration."""
 
 
+# Anti-automation limits (assess/limits.py): far above what a person does, low enough that a
+# script cannot fill the database, flood a mailbox or keep the renderers busy.
+DEFAULT_RATE_LIMITS = {
+    # respondents starting an assessment, per address (a campaign event may seat many firms
+    # behind one address)
+    "new_assessment": "120/hour",
+    "mail": "10/hour",  # reset and invitation mails, per visitor
+    "costly": "60/minute",  # PDF downloads, exports and API scoring, per visitor
+    "batch": "30/hour",  # batch PDF jobs, per person or token
+    "api": "600/minute",  # every API request, per token
+}
+
+
 def _sqlite_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "assess.sqlite")
 
@@ -76,6 +89,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
         "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "2")),
         "INVITATION_HOURS": int(os.environ.get("INVITATION_HOURS", "72")),
+        # Anti-automation limits per visitor (assess/limits.py), "<count>/<period>" each; counted
+        # in Redis when REDIS_URL is set, else in each process.
+        "RATE_LIMITS": {kind: os.environ.get(f"RATE_LIMIT_{kind.upper()}", default)
+                        for kind, default in DEFAULT_RATE_LIMITS.items()},  # fmt: skip
+        # Where the counts live: REDIS_URL's Redis unless set here (e.g. "memory://").
+        "RATE_LIMIT_STORAGE_URL": os.environ.get("RATE_LIMIT_STORAGE_URL"),
+        "RATE_LIMIT_KEY_PREFIX": os.environ.get("RATE_LIMIT_KEY_PREFIX", "assess-limits"),
         "MAIL_URL": os.environ.get("MAIL_URL"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "AX Readiness Check <no-reply@localhost>"),
     }

@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask_migrate import upgrade  # noqa: E402
 
 from assess import create_app  # noqa: E402
+from assess.config import DEFAULT_RATE_LIMITS  # noqa: E402
 from assess.extensions import db  # noqa: E402
 from assess.services.demo import seed_demo_firms  # noqa: E402
 
@@ -44,6 +45,8 @@ def main() -> None:
         app = create_app({
             "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite",
             "PDF_CACHE_DIR": f"{tmp}/cache",
+            # One visitor downloading again and again: past the anti-automation limit.
+            "RATE_LIMITS": {**DEFAULT_RATE_LIMITS, "costly": "1000000/minute"},
         })  # fmt: skip
         with app.app_context():
             upgrade()
