@@ -26,11 +26,30 @@ from .services.documents import score_document
 questionnaire_cli = AppGroup("questionnaire", help="Check and export questionnaire definitions.")
 #: Commands that need only the settings: run without building the web app.
 LIGHT_COMMANDS = ("questionnaire", "report", "score")
+#: The whole app's other commands and what each does, so that ``assess --help`` lists every
+#: command without building the app (tests/test_cli.py keeps this table in step with the app).
+APP_COMMANDS = {
+    "db": "Perform database migrations.",
+    "demo": "Make a whole demo: synthetic firms with submitted assessments over eight quarters, a "
+            "consultancy with clients, an agency with consents and sample programmes, and three "
+            "sign-ins (consultant, agency analyst, administrator) whose passwords are printed once.",
+    "import": "Store answers documents (YAML or JSON) as submitted assessments.",
+    "orgs": "Organisations: consultancies and support agencies.",
+    "routes": "Show the routes for the app.",
+    "run": "Run a development server.",
+    "shell": "Run a shell in the app context.",
+    "spec": "Show the OpenAPI spec.",
+    "tokens": "API tokens for scripts.",
+    "users": "Accounts of consultants, analysts and administrators.",
+    "worker": "Run the background-job consumer (batches of PDF reports) until SIGINT or SIGTERM.",
+}  # fmt: skip
 
 
 def main() -> None:
     args = sys.argv[1:]
-    if args and args[0] in LIGHT_COMMANDS:
+    if args in ([], ["--help"], ["-h"]):
+        overview().main(["--help"], prog_name="assess")
+    elif args and args[0] in LIGHT_COMMANDS:
         if get_load_dotenv():
             load_dotenv()  # .env and .flaskenv, as Flask's own group reads them
         light = click.Group("assess", help="AX-readiness self-assessment.")
@@ -41,6 +60,17 @@ def main() -> None:
         from .commands import cli
 
         cli.main(prog_name="assess")
+
+
+def overview() -> click.Group:
+    """The top-level help: the light commands themselves, the others by name and purpose."""
+    group = click.Group("assess", help="AX-readiness self-assessment. Each command's options: "
+                                       "assess COMMAND --help.")  # fmt: skip
+    for command in (questionnaire_cli, score_command, report_command):
+        group.add_command(command)
+    for name, text in APP_COMMANDS.items():
+        group.add_command(click.Command(name, short_help=text))
+    return group
 
 
 def settings_app():
