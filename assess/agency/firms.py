@@ -47,7 +47,8 @@ def firm(assessment_id: int):
 def report(assessment_id: int, lang: str):
     assessment = assessment_shared_with_my_agency(assessment_id)
     try:
-        pdf = assessment_pdf(assessment, lang)
+        # The firm agreed to share its scores, findings and report, not its answers.
+        pdf = assessment_pdf(assessment, lang, with_answers=False)
     except RenderError:
         abort(503)
     return report_download(pdf, assessment.id, lang)

@@ -5,6 +5,7 @@ control."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,9 +46,12 @@ class ProgrammeError(ValueError):
 
 
 def consented(agency: Organisation):
-    """The condition for an assessment shared with ``agency`` and not withdrawn."""
+    """The condition for an assessment shared with ``agency``, not withdrawn, and given within
+    ``CONSENT_YEARS`` (what the firm agreed to: sharing for at most that long)."""
+    since = datetime.now(UTC) - timedelta(days=365 * current_app.config["CONSENT_YEARS"])
     return Assessment.id.in_(select(Consent.assessment_id).where(
-        Consent.organisation_id == agency.id, Consent.withdrawn_at.is_(None)))  # fmt: skip
+        Consent.organisation_id == agency.id, Consent.withdrawn_at.is_(None),
+        Consent.given_at >= since))  # fmt: skip
 
 
 def consenting_results(agency: Organisation) -> list[tuple[Assessment, AssessmentResult]]:

@@ -33,11 +33,13 @@ HEARTBEAT_STALE = 10.0  # no heartbeat for this long: no worker is running
 
 def report_view(
     assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None,
-    notes: dict[str, Any] | None = None,
+    notes: dict[str, Any] | None = None, *, with_answers: bool = True,
 ) -> dict:
     """The plain dict the PDF renderer takes, for a stored assessment (dated as `assess report`
     dates its PDF: the reader's way of writing the date); ``issuer`` is
-    ``branding.issuer_of(organisation)`` and ``notes`` a consultant's (see ``result_view``)."""
+    ``branding.issuer_of(organisation)`` and ``notes`` a consultant's (see ``result_view``).
+    Without answers (``with_answers=False``) the appendix of the firm's answers is left out:
+    an agency's copy, as the firm's consent promises it."""
     from reports import format_date
 
     questionnaire, document, data = result_of(assessment)
@@ -48,28 +50,30 @@ def report_view(
         previous=previous_result(assessment), issuer=issuer, notes=notes,
     )  # fmt: skip
     view["min_cohort"] = current_app.config["BENCHMARK_MIN_COHORT"]
+    if not with_answers:
+        view["answers"] = None
     return view
 
 
 def cache_key(
     assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None,
-    notes: dict[str, Any] | None = None,
+    notes: dict[str, Any] | None = None, *, with_answers: bool = True,
 ) -> str:
     """Names one rendered version: a new logo, colour or note is a new file, never a stale one."""
     from reports import TEMPLATE_VERSION
 
     issuer_part = digest(issuer)
     key = f"a{assessment.id}-r{assessment.revision}-{lang}-t{TEMPLATE_VERSION}-i{issuer_part}"
-    return key + (f"-n{digest(notes)}" if notes else "")
+    return key + (f"-n{digest(notes)}" if notes else "") + ("" if with_answers else "-x")
 
 
 def cache_path(
     assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None,
-    notes: dict[str, Any] | None = None,
+    notes: dict[str, Any] | None = None, *, with_answers: bool = True,
 ) -> Path:
     """Where this version of the report is cached (it may not be there yet)."""
     return Path(current_app.config["PDF_CACHE_DIR"]) / (
-        cache_key(assessment, lang, issuer, notes) + ".pdf"
+        cache_key(assessment, lang, issuer, notes, with_answers=with_answers) + ".pdf"
     )
 
 
@@ -134,18 +138,18 @@ def digest(value: dict[str, Any] | None) -> str:
 
 def assessment_pdf(
     assessment: Assessment, lang: str, issuer: dict[str, Any] | None = None,
-    notes: dict[str, Any] | None = None,
+    notes: dict[str, Any] | None = None, *, with_answers: bool = True,
 ) -> bytes:
     """The report as PDF bytes, from the cache when this exact version was rendered before."""
     from reports import render_pdf
 
-    path = cache_path(assessment, lang, issuer, notes)
+    path = cache_path(assessment, lang, issuer, notes, with_answers=with_answers)
     cache_dir = path.parent
     try:
         return path.read_bytes()
     except FileNotFoundError:
         pass
-    pdf = render_pdf(report_view(assessment, lang, issuer, notes))
+    pdf = render_pdf(report_view(assessment, lang, issuer, notes, with_answers=with_answers))
     cache_dir.mkdir(parents=True, exist_ok=True)
     # Write then rename: a concurrent reader never sees half a file.
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")

@@ -4,18 +4,20 @@ programmes that fit."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from assess.extensions import db
-from assess.models import Assessment, Programme
+from assess.models import Assessment, Consent, Programme
 from assess.services import accounts, agencies, consents
 from assess.services.drafts import find_by_token
 from tests.conftest import csrf_token
 from tests.web.journey import Respondent
 from tests.web.test_auth import make_user, sign_in
+from tests.web.test_report_download import pdf_text
 
 DX_BELOW_100 = "all:\n  - {profile: employees, gte: 10}\n  - {dimension: dx_ax, lt: 100}"
 
@@ -84,6 +86,30 @@ def test_a_withdrawal_removes_the_firm_at_once(app, analyst):
         "csrf_token": csrf_token(results.text), "action": "withdraw", "agency": agency_id})
     assert response.status_code == 303
     assert analyst.get(f"/agency/firms/{shared}").status_code == 404
+    assert "공유정밀" not in analyst.get("/agency/firms").text
+
+
+def test_the_agencys_report_leaves_out_the_firms_answers(app, analyst):
+    """The consent says the report is shared, not the answers: the firm's own PDF has the
+    appendix of answers, the agency's copy of the same assessment does not."""
+    me, shared = submitted_firm(app, "공유정밀", ["부산중소기업지원센터"])
+    own = pdf_text(me.client.get(me.url("report-ko.pdf")).data)
+    agency = pdf_text(analyst.get(f"/agency/firms/{shared}/report-ko.pdf").data)
+    assert "부록 C" in own and "부록 B" in own
+    assert "부록 C" not in agency and "부록 B" in agency
+    assert "공유정밀" in agency
+
+
+def test_a_consent_lapses_after_consent_years(app, analyst):
+    _, shared = submitted_firm(app, "공유정밀", ["부산중소기업지원센터"])
+    assert analyst.get(f"/agency/firms/{shared}").status_code == 200
+    years = app.config["CONSENT_YEARS"]
+    with app.app_context():
+        consent = db.session.scalar(select(Consent).where(Consent.assessment_id == shared))
+        consent.given_at = datetime.now(UTC) - timedelta(days=365 * years + 1)
+        db.session.commit()
+    assert analyst.get(f"/agency/firms/{shared}").status_code == 404
+    assert analyst.get(f"/agency/firms/{shared}/report-ko.pdf").status_code == 404
     assert "공유정밀" not in analyst.get("/agency/firms").text
 
 
