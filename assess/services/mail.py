@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
@@ -28,10 +29,17 @@ def send(to: str, subject: str, body: str) -> None:
     message.set_content(body)
     secure = url.scheme == "smtps"
     port = url.port or (465 if secure else 587 if url.scheme == "smtp+starttls" else 25)
-    smtp_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
-    with smtp_class(url.hostname or "localhost", port, timeout=10) as smtp:
+    # TLS checks the server's certificate and name (Python's smtplib does not, unless given a
+    # context): a password or a sign-in link never goes to a server that only claims the name.
+    tls = ssl.create_default_context()
+    host = url.hostname or "localhost"
+    if secure:
+        connection = smtplib.SMTP_SSL(host, port, timeout=10, context=tls)
+    else:
+        connection = smtplib.SMTP(host, port, timeout=10)
+    with connection as smtp:
         if url.scheme == "smtp+starttls":
-            smtp.starttls()
+            smtp.starttls(context=tls)
         if url.username:
             smtp.login(unquote(url.username), unquote(url.password or ""))
         smtp.send_message(message)

@@ -948,3 +948,45 @@ def test_audit_rows_carry_the_request_id(app, client):
     login = audit_rows(app, "login")[0]
     assert login.request_id
     assert login.request_id == response.headers["X-Request-ID"]
+
+
+# Mail over TLS.
+
+
+def test_mail_over_tls_refuses_a_server_whose_certificate_is_not_trusted(app, tmp_path):
+    """STARTTLS to a server with a self-signed certificate: nothing is sent (a password link
+    never goes to a server that only claims the name)."""
+    import ssl
+    import subprocess
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)  # fmt: skip
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    received = Inbox()
+    port = free_port()
+    controller = Controller(received, hostname="127.0.0.1", port=port, tls_context=server_tls)
+    controller.start()
+    try:
+        app.config["MAIL_URL"] = f"smtp+starttls://127.0.0.1:{port}"
+        with app.app_context(), pytest.raises(ssl.SSLCertVerificationError):
+            from assess.services import mail
+
+            mail.send("kim@example.kr", "제목", "본문")
+    finally:
+        controller.stop()
+    assert received.messages == []
+
+
+def test_outside_development_a_link_shown_on_screen_is_not_written_to_the_log(app, caplog):
+    from assess.auth.links import deliver_password_link
+
+    user_id = make_user(app)
+    app.config.update(ENV_NAME="production", MAIL_URL=None)
+    with app.test_request_context():
+        link = deliver_password_link(db.session.get(User, user_id), "reset")
+    assert link and "/password/reset/" in link
+    assert "shown on screen" in caplog.text
+    assert link not in caplog.text
