@@ -78,6 +78,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
+        # In production the cookie can only be set by this host over HTTPS, for the whole site
+        # (the __Host- prefix): a sibling subdomain cannot plant or overwrite it.
+        "SESSION_COOKIE_NAME": "__Host-session" if env == "production" else "session",
+        # A signed-in session ends after this long without a request, and this long after
+        # signing in whatever happens (the page's autosave counts as a request).
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "120")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "WTF_CSRF_TIME_LIMIT": 3600,
         "REMEMBER_COOKIE_SECURE": env == "production",
         # Accounts. argon2id cost (RFC 9106's second recommended option); tests may lower it.
@@ -104,6 +111,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
     _require_secret_key(config)
     _public_url(config)
+    if config["WEBHOOK_ALLOW_PRIVATE"] and config["ENV_NAME"] == "production":
+        raise ConfigError("WEBHOOK_ALLOW_PRIVATE is for tests only: in production a webhook "
+                          "must never reach loopback, private or link-local addresses")
     if config["AGGREGATE_MIN_CELL"] < 3 or config["AGGREGATE_PROTECTION_WIDTH"] < 1:
         raise ConfigError("AGGREGATE_MIN_CELL must be at least 3 and AGGREGATE_PROTECTION_WIDTH "
                           "at least 1: agencies must never see a figure about one or two firms")

@@ -8,10 +8,12 @@ by construction.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy import select
@@ -88,7 +90,10 @@ def is_cookieless_request() -> bool:
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie, except on the API, static files and health checks: an API call
     neither reads nor writes it, so a browser's cookie can never authenticate one (which is why
-    the API needs no CSRF token), and no API, static or health response sets a cookie."""
+    the API needs no CSRF token), and no API, static or health response sets a cookie. The
+    cookie is signed with HMAC-SHA256 (Flask's default is SHA-1)."""
+
+    digest_method = staticmethod(hashlib.sha256)
 
     def open_session(self, app, request):
         if request.path.startswith(COOKIELESS_PREFIXES) or request.path in COOKIELESS_PATHS:
@@ -99,6 +104,27 @@ class SessionInterface(SecureCookieSessionInterface):
         if is_cookieless_request():
             return
         super().save_session(app, session, response)
+
+
+def start_session_clock() -> None:
+    """At sign-in: the session's age and idle time count from now."""
+    session["since"] = session["seen"] = int(time.time())
+
+
+def _session_is_fresh() -> bool:
+    """A signed-in session ends ``SESSION_IDLE_MINUTES`` after its last request and
+    ``SESSION_MAX_HOURS`` after signing in, whatever happens in between (a cookie left on a
+    shared computer stops working). The last-seen time is rewritten at most once a minute."""
+    config = current_app.config
+    now = int(time.time())
+    since, seen = session.get("since"), session.get("seen")
+    if not isinstance(since, int) or now - since > config["SESSION_MAX_HOURS"] * 3600:
+        return False
+    if not isinstance(seen, int) or now - seen > config["SESSION_IDLE_MINUTES"] * 60:
+        return False
+    if now - seen >= 60:
+        session["seen"] = now
+    return True
 
 
 def init_app(app: Flask) -> None:
@@ -113,6 +139,8 @@ def init_app(app: Flask) -> None:
         """The session's user, if the session is still current (see User.session_epoch)."""
         user_id, _, epoch = session_id.partition(".")
         if not (user_id.isdigit() and epoch.isdigit()):
+            return None
+        if not _session_is_fresh():
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.active or user.session_epoch != int(epoch):

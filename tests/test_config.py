@@ -53,3 +53,13 @@ def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True,
                                                        "connect_args": {"connect_timeout": 5}}
+
+
+def test_production_refuses_webhooks_to_private_addresses(monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSESS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    monkeypatch.setenv("PUBLIC_URL", "https://assess.example.kr/")
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
+    with pytest.raises(ConfigError, match="WEBHOOK_ALLOW_PRIVATE is for tests only"):
+        create_app()

@@ -18,7 +18,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from ..forms import ActionForm
-from ..permissions import PUBLIC, SIGNED_IN, access
+from ..permissions import PUBLIC, SIGNED_IN, access, start_session_clock
 from ..security import mark_firm_data
 from ..services import accounts, audit, mail
 from ..services.throttle import Throttled
@@ -59,6 +59,7 @@ def start_session(user) -> None:
     if language:
         session["lang"] = language
     login_user(user)
+    start_session_clock()
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -950,6 +950,64 @@ def test_audit_rows_carry_the_request_id(app, client):
     assert login.request_id == response.headers["X-Request-ID"]
 
 
+def test_a_session_ends_after_it_has_been_idle_too_long(app, client, monkeypatch):
+    make_user(app)
+    assert sign_in(client).status_code == 303
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + idle - 30)
+    assert signed_in(client)  # a request inside the idle time keeps it going...
+    monkeypatch.setattr(time, "time", lambda: now + 2 * idle - 60)
+    assert signed_in(client)  # ...from that request on
+    monkeypatch.setattr(time, "time", lambda: now + 3 * idle)
+    assert not signed_in(client)
+
+
+def test_a_session_ends_at_its_maximum_age_however_busy(app, client, monkeypatch):
+    make_user(app)
+    assert sign_in(client).status_code == 303
+    now = time.time()
+    step = app.config["SESSION_IDLE_MINUTES"] * 60 - 60
+    last = now + app.config["SESSION_MAX_HOURS"] * 3600
+    moment = now
+    while moment + step < last:
+        moment += step
+        monkeypatch.setattr(time, "time", lambda m=moment: m)
+        assert signed_in(client)
+    monkeypatch.setattr(time, "time", lambda: last + 1)
+    assert not signed_in(client)
+
+
+def test_in_production_the_session_cookie_is_host_only_secure_and_http_only(database_url,
+                                                                            tmp_path,
+                                                                            monkeypatch):  # fmt: skip
+    monkeypatch.setenv("ASSESS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("PUBLIC_URL", "https://assess.example.kr")
+    production = create_app({"SQLALCHEMY_DATABASE_URI": database_url,
+                             "PDF_CACHE_DIR": str(tmp_path), **FAST_HASHING})  # fmt: skip
+    try:
+        make_user(production)
+        client = production.test_client()
+        page = client.get("/login", base_url="https://assess.example.kr")
+        response = client.post("/login", base_url="https://assess.example.kr", data={
+            "csrf_token": csrf_token(page.text), "email": "kim@example.kr",
+            "password": PASSWORD}, headers={"Referer": "https://assess.example.kr/login"})  # fmt: skip
+        assert response.status_code == 303
+        cookie = next(v for k, v in response.headers.items()
+                      if k == "Set-Cookie" and v.startswith("__Host-session="))  # fmt: skip
+        flags = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+        assert {"secure", "httponly", "path", "samesite"} <= flags
+        assert "domain" not in flags and "Path=/;" in cookie + ";"
+    finally:
+        with production.app_context():
+            db.session.remove()
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            db.engine.dispose()
+
+
 # Mail over TLS.
 
 
