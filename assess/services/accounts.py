@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -60,12 +61,35 @@ def normal_email(email: str) -> str:
     return email
 
 
-def check_password_rules(password: str) -> None:
+# Words anyone guessing a password for this product would try first.
+PRODUCT_WORDS = ("assess", "axready", "ax-readiness", "axreadiness")
+
+
+def check_password_rules(password: str, *, email: str = "", organisation: str = "") -> None:
+    """Long enough, not one of the 30,000 most common passwords (zxcvbn's list, from leaked
+    password sets), and not built on the account's own address, its organisation or the
+    product's name. No rules about kinds of characters: length is what counts (NIST 800-63B)."""
     if len(password) < MIN_PASSWORD_CHARS:
         raise AccountError("password", N_("Use at least %(min)s characters"),
                            min=MIN_PASSWORD_CHARS)  # fmt: skip
     if len(password) > 1000:
         raise AccountError("password", N_("Use at most %(max)s characters"), max=1000)
+    folded = password.casefold()
+    if folded in _common_passwords():
+        raise AccountError("password", N_("This password is one of the most common ones, "
+                                          "which are tried first: choose another"))  # fmt: skip
+    words = [*PRODUCT_WORDS, email.partition("@")[0].casefold(),
+             "".join(organisation.split()).casefold()]
+    if any(len(word) >= 4 and word in "".join(folded.split()) for word in words):
+        raise AccountError("password", N_("Do not build the password on your email address, "
+                                          "your organisation or this service's name"))  # fmt: skip
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def find_user(email: str) -> User | None:
@@ -129,7 +153,8 @@ def create_user(
         role = role_for(organisation, role)  # checked before anything is written
     user = User(email=email, site_admin=site_admin)
     if password is not None:
-        check_password_rules(password)
+        check_password_rules(password, email=email,
+                             organisation=organisation.name if organisation else "")  # fmt: skip
         user.password_hash = hasher().hash(password)
     db.session.add(user)
     db.session.flush()
@@ -200,7 +225,8 @@ def end_sessions(user: User) -> None:
 
 def set_password(user: User, password: str, actor: User | None = None, *, how: str) -> None:
     """A new password (``how``: change, reset or invitation); ends every earlier session."""
-    check_password_rules(password)
+    check_password_rules(password, email=user.email,
+                         organisation=user.organisation.name if user.organisation else "")
     user.password_hash = hasher().hash(password)
     end_sessions(user)
     audit.record(f"password.{how}", f"user:{user.id}", actor or user)

@@ -13,12 +13,14 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from ..extensions import db
 from ..models import LoginFailure
@@ -100,21 +102,33 @@ def _redis(url: str):
 
 
 class DatabaseCounter:
-    """Attempts as rows, written on a connection of their own and committed at once, so that
-    other workers see them whatever becomes of the request's transaction."""
+    """Attempts as rows.
+
+    On PostgreSQL each attempt is written on a connection of its own and committed at once, so
+    other workers see it while this one checks the password. On SQLite it is written in the
+    request's own transaction: SQLite has one writer at a time, so the attempt's row holds the
+    write lock until the request commits, and the next attempt, in any worker, waits for it and
+    counts it (a second connection would only wait on this request's own lock)."""
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        if db.engine.dialect.name == "sqlite":
+            yield db.session.connection()
+        else:
+            with db.engine.begin() as conn:
+                yield conn
 
     def reserve(self, key: str, window: int) -> tuple[int, int, float]:
         """:return: the reservation, the attempts in the window counting it, and when the oldest
             of them was made (epoch seconds)."""
         now = datetime.now(UTC)
         cutoff = now - timedelta(seconds=window)
-        with db.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(delete(LoginFailure).where(LoginFailure.key == key,
                                                     LoginFailure.at < cutoff))  # fmt: skip
             reservation = conn.execute(
                 insert(LoginFailure).values(key=key, at=now).returning(LoginFailure.id)
             ).scalar_one()
-        with db.engine.connect() as conn:
             count, oldest = conn.execute(
                 select(func.count(), func.min(LoginFailure.at))
                 .where(LoginFailure.key == key, LoginFailure.at >= cutoff)
@@ -124,11 +138,11 @@ class DatabaseCounter:
         return reservation, count, oldest.timestamp()
 
     def release(self, key: str, reservation: int) -> None:
-        with db.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(delete(LoginFailure).where(LoginFailure.id == reservation))
 
     def clear(self, key: str) -> None:
-        with db.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(delete(LoginFailure).where(LoginFailure.key == key))
 
 

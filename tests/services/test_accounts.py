@@ -445,3 +445,25 @@ def test_disabling_a_user_ends_their_sessions(ctx):
     assert not user.is_active
     assert user.session_epoch > epoch
     assert "user.disable" in actions()
+
+
+@pytest.mark.parametrize("password", ["1234567890", "qwertyuiop", "Password123", "iloveyou12"])
+def test_a_common_password_is_refused(app, password):
+    with app.app_context(), pytest.raises(accounts.AccountError, match="most common"):
+        accounts.create_user("new@example.kr", password)
+
+
+@pytest.mark.parametrize(("password", "organisation"), [
+    ("minji.kim2026!", ""), ("Busan Center 2026", "Busan Center"), ("myAssess-2026", "")])
+def test_a_password_built_on_the_account_or_the_service_is_refused(app, password, organisation):
+    with app.app_context():
+        org = accounts.create_organisation(organisation, "agency") if organisation else None
+        with pytest.raises(accounts.AccountError, match="email address, your organisation"):
+            accounts.create_user("minji.kim@example.kr", password, organisation=org,
+                                 role="analyst" if org else None)  # fmt: skip
+
+
+def test_a_long_uncommon_password_is_taken(app):
+    with app.app_context():
+        user = accounts.create_user("new@example.kr", "granite lantern 417 meadow")
+        assert user.password_hash.startswith("$argon2id$")
