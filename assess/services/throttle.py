@@ -129,6 +129,9 @@ class DatabaseCounter:
             reservation = conn.execute(
                 insert(LoginFailure).values(key=key, at=now).returning(LoginFailure.id)
             ).scalar_one()
+        # Counted once the attempt is committed (PostgreSQL), so that of two attempts made at
+        # once, the later to count sees both.
+        with self._writing() as conn:
             count, oldest = conn.execute(
                 select(func.count(), func.min(LoginFailure.at))
                 .where(LoginFailure.key == key, LoginFailure.at >= cutoff)
