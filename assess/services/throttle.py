@@ -1,5 +1,13 @@
 """Sign-in throttling shared by every worker and host: failed attempts are counted per account
-and per client address in the database, or in Redis when ``REDIS_URL`` is set."""
+and per client address in the database, or in Redis when ``REDIS_URL`` is set.
+
+When Redis cannot be reached, the count falls back to the database (a warning is logged) rather
+than failing: refusing every sign-in (failing closed) would lock everyone out for as long as Redis
+is down, and not counting at all (failing open) would let a password be guessed meanwhile. The
+database is shared by every worker and host just as Redis is, so the limits still hold; failures
+counted there during the outage are not seen by Redis afterwards, which at worst allows one more
+window of attempts per account.
+"""
 
 from __future__ import annotations
 
@@ -53,9 +61,9 @@ def succeeded(email: str) -> None:
     _backend().clear(keys_for(email, "")[0][0])
 
 
-def _backend() -> DatabaseCounter | RedisCounter:
+def _backend() -> DatabaseCounter | RedisCounter | FallbackCounter:
     url = current_app.config.get("REDIS_URL")
-    return RedisCounter(_redis(url)) if url else DatabaseCounter()
+    return FallbackCounter(url) if url else DatabaseCounter()
 
 
 @cache
@@ -120,3 +128,38 @@ class RedisCounter:
 
     def clear(self, key: str) -> None:
         self.client.delete(self.PREFIX + key)
+
+
+# After Redis failed, the database counts for this long before Redis is tried again, so that an
+# outage costs a sign-in one connection timeout at most every so often, not one per call.
+REDIS_RETRY_SECONDS = 30.0
+_redis_down_until: dict[str, float] = {}  # Redis URL → when to try it again
+
+
+class FallbackCounter:
+    """Redis, or the database while Redis cannot be reached (see the module's docstring)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.database = DatabaseCounter()
+
+    def add(self, key: str, window: int) -> None:
+        self._call("add", key, window)
+
+    def retry_after(self, key: str, limit: int, window: int) -> int:
+        return self._call("retry_after", key, limit, window)
+
+    def clear(self, key: str) -> None:
+        self._call("clear", key)
+
+    def _call(self, name: str, *args):
+        import redis
+
+        if time.monotonic() >= _redis_down_until.get(self.url, 0.0):
+            try:
+                return getattr(RedisCounter(_redis(self.url)), name)(*args)
+            except redis.RedisError as exc:
+                _redis_down_until[self.url] = time.monotonic() + REDIS_RETRY_SECONDS
+                current_app.logger.warning("sign-in throttling: Redis unreachable (%s); counting "
+                                           "failed sign-ins in the database", exc)  # fmt: skip
+        return getattr(self.database, name)(*args)
