@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
-from .config import PROJECT_ROOT, load_config
+from .config import PROJECT_ROOT, load_config, refuse_debugger
 
 # The web app's libraries (APIFlask, the extensions, the blueprints) are imported by create_app,
 # not here: the light commands (``assess score``) import this package without building the app.
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
                    docs_path=None, json_errors=False,
                    instance_relative_config=True)  # fmt: skip
     app.config.from_mapping(load_config(app.instance_path, config))
+    refuse_debugger(app.config, app.debug)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = RowId
 

@@ -34,6 +34,7 @@ def _sqlite_url(instance_path: str) -> str:
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Read settings from the environment; ``overrides`` (tests) win over both."""
     env = os.environ.get("ASSESS_ENV", "development")
+    deployed = env not in ("development", "testing")  # served to people: over HTTPS
     config: dict = {
         "ENV_NAME": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
@@ -75,18 +76,22 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "AGGREGATE_PROTECTION_WIDTH": int(os.environ.get("AGGREGATE_PROTECTION_WIDTH", "3")),
         "BENCHMARK_MIN_COHORT": int(os.environ.get("BENCHMARK_MIN_COHORT", DEFAULT_MIN_COHORT)),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Every cookie (the session, Flask-Login's remember cookie, the language choice) is out of
+        # scripts' reach and not sent on other sites' requests; in production, only over HTTPS.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env == "production",
-        # In production the cookie can only be set by this host over HTTPS, for the whole site
-        # (the __Host- prefix): a sibling subdomain cannot plant or overwrite it.
-        "SESSION_COOKIE_NAME": "__Host-session" if env == "production" else "session",
+        "SESSION_COOKIE_SECURE": deployed,
+        # Deployed, the cookie can only be set by this host over HTTPS, for the whole site (the
+        # __Host- prefix): a sibling subdomain cannot plant or overwrite it.
+        "SESSION_COOKIE_NAME": "__Host-session" if deployed else "session",
         # A signed-in session ends after this long without a request, and this long after
         # signing in whatever happens (the page's autosave counts as a request).
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "120")),
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "WTF_CSRF_TIME_LIMIT": 3600,
-        "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_SECURE": deployed,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Accounts. argon2id cost (RFC 9106's second recommended option); tests may lower it.
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", str(64 * 1024))),
@@ -132,6 +137,16 @@ def _seconds(text: str) -> tuple[float, ...]:
     return delays
 
 
+def refuse_debugger(config: dict, debug: bool) -> None:
+    """Flask's debug mode (``FLASK_DEBUG``) shows tracebacks and, under ``flask run``, an
+    interactive console to whoever triggers an error: never outside a developer's machine."""
+    if debug and config["ENV_NAME"] not in ("development", "testing"):
+        raise ConfigError(
+            f"FLASK_DEBUG is on with ASSESS_ENV={config['ENV_NAME']}: debug mode shows tracebacks "
+            "(and can run code) for anyone who triggers an error. Unset FLASK_DEBUG."
+        )
+
+
 def _public_url(config: dict) -> None:
     url = (config.get("PUBLIC_URL") or "").rstrip("/")
     if not url:
@@ -150,12 +165,25 @@ def _public_url(config: dict) -> None:
     config["PUBLIC_URL"] = url
 
 
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 32  # characters: token_hex(16) at least; token_hex(32) is suggested
+
+
 def _require_secret_key(config: dict) -> None:
-    if config.get("SECRET_KEY"):
+    development = config.get("TESTING") or config["ENV_NAME"] in ("development", "testing")
+    key = config.get("SECRET_KEY")
+    if key and not development and (key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH):
+        # Anyone who knows or guesses the key can forge a signed-in session.
+        raise ConfigError(
+            f"SECRET_KEY is too weak for ASSESS_ENV={config['ENV_NAME']}: use at least "
+            f'{MIN_SECRET_KEY_LENGTH} random characters, e.g. python -c "import secrets; '
+            'print(secrets.token_hex(32))".'
+        )
+    if key:
         return
-    if config.get("TESTING") or config["ENV_NAME"] in ("development", "testing"):
+    if development:
         # A fixed key is fine on a developer's machine; it never leaves it.
-        config["SECRET_KEY"] = "dev-only-not-secret"  # noqa: S105
+        config["SECRET_KEY"] = DEV_SECRET_KEY
         return
     raise ConfigError(
         f"SECRET_KEY is not set. ASSESS_ENV={config['ENV_NAME']} needs a secret key: "

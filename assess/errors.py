@@ -1,6 +1,10 @@
 """Error responses in one place: HTML for people, JSON for the API and for scripts that ask for
 it (autosave); a stable ``error`` code and a message saying what went wrong; never a trace.
 
+Every error response carries the request id (the X-Request-ID header, ``request_id`` in JSON, a
+reference to quote on the page), and the log line about a failure carries the same id and the
+traceback: support finds the one from the other, and the person sees neither code nor trace.
+
 Domain errors raised by the use cases are mapped here too, so a view only catches one when its
 page has something better to show (the form again, with what was typed).
 """
@@ -8,14 +12,27 @@ page has something better to show (the form again, with what was typed).
 from __future__ import annotations
 
 from apiflask.exceptions import HTTPError as SchemaError
-from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from markupsafe import escape
+from sqlalchemy.exc import InternalError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
 from .i18n import person_message
 from .scoring import AnswersError
+from .security import request_id
 from .services.batches import BatchError
 from .services.clients import ClientError
 from .services.errors import AlreadySubmitted, RevisionConflict
@@ -25,7 +42,7 @@ from .services.imports import DuplicateKey
 CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
-    429: "too_many_requests",
+    429: "too_many_requests", 500: "internal_error", 503: "unavailable",
 }  # fmt: skip
 MESSAGES = {
     400: _l("The request could not be understood. Reload the page and try again."),
@@ -33,7 +50,20 @@ MESSAGES = {
     405: _l("This address does not accept that kind of request."),
     413: _l("What was sent is too large (the limit is 1 MB), so nothing from it was saved."),
     429: _l("Too many attempts. Wait a little and try again."),
+    500: _l("Something went wrong on our side, not yours. Try again in a moment."),
 }
+# The database cannot be reached or written to (down, read-only, disk full): what was sent now
+# was not saved, and nothing of it was kept half-way (the request's transaction is rolled back).
+NOT_SAVED = _l("The service is briefly unavailable, so what you just sent was NOT saved. Wait a "
+               "minute and try again: your answers saved before are safe.")  # fmt: skip
+CANNOT_SHOW = _l("The service is briefly unavailable, so this page cannot be shown now. "
+                 "Wait a minute and try again.")  # fmt: skip
+RETRY_AFTER_SECONDS = 30  # what a 503 suggests to wait before trying again
+
+
+def error_json(error: str, message: str, status: int, **extra) -> tuple[Response, int]:
+    """A JSON error: its stable code, a message for people, and the request id to quote."""
+    return jsonify(error=error, message=str(message), request_id=request_id(), **extra), status
 
 
 def json_view(view):
@@ -67,13 +97,15 @@ def message_of(error: HTTPException) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.log_exception = lambda exc_info: log_failure(app, exc_info)  # type: ignore[method-assign]
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
         message = message_of(error)
         if wants_json():
             name = getattr(error, "error_code", None) or CODES.get(code, f"http_{code}")
-            response = jsonify(error=name, message=message)
+            response, _status = error_json(name, message, code)
         elif code == 404:
             response = render_template("errors/404.html")
         else:
@@ -82,6 +114,28 @@ def init_app(app: Flask) -> None:
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return response, code, headers
 
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        """An unexpected failure (Flask has logged it, with the request id: see ``log_failure``)
+        or an ``abort(500)``: the generic page or JSON, never the exception's text or trace."""
+        _forget_transaction()
+        return _failure(500, MESSAGES[500])
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InternalError)
+    def database_unavailable(error: OperationalError | InternalError):
+        """The database is unreachable, read-only or full (PostgreSQL down or failing over, a
+        full disk): 503, saying that what was sent was not saved. One handler for both classes:
+        SQLAlchemy files "unreachable" and "disk full" under OperationalError and PostgreSQL's
+        "read-only transaction" under InternalError."""
+        _forget_transaction()
+        current_app.logger.error("database unavailable, request id %s: %s %s",
+                                 request_id(), request.method, request.path,
+                                 exc_info=error)  # fmt: skip
+        saving = request.method not in ("GET", "HEAD", "OPTIONS")
+        return _failure(503, NOT_SAVED if saving else CANNOT_SHOW,
+                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})  # fmt: skip
+
     @app.errorhandler(SchemaError)
     def invalid_request(error: SchemaError):
         """A JSON API request refused by its schema (APIFlask): the first field at fault is
@@ -89,10 +143,10 @@ def init_app(app: Flask) -> None:
         fields = dict(_flatten(error.detail or {}))
         if not fields:
             name = CODES.get(error.status_code, f"http_{error.status_code}")
-            return jsonify(error=name, message=error.message), error.status_code, error.headers
+            return (*error_json(name, error.message, error.status_code), error.headers)
         field, message = next(iter(fields.items()))
-        return (jsonify(error="invalid", field=field, message=f"{field}: {message}",
-                        fields=fields), 422, error.headers)  # fmt: skip
+        return (*error_json("invalid", f"{field}: {message}", 422, field=field, fields=fields),
+                error.headers)  # fmt: skip
 
     @app.errorhandler(BatchError)
     def invalid_batch(error: BatchError):
@@ -107,9 +161,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(DuplicateKey)
     def duplicate_key(error: DuplicateKey):
         db.session.rollback()
-        return jsonify(error="idempotency_key_reused", message=(
+        return error_json("idempotency_key_reused", (
             "This Idempotency-Key was used before for another answers document; "
-            "use a new key for a new document.")), 409  # fmt: skip
+            "use a new key for a new document."), 409)  # fmt: skip
 
     @app.errorhandler(RevisionConflict)
     def revision_conflict(error: RevisionConflict):
@@ -117,7 +171,7 @@ def init_app(app: Flask) -> None:
         message = _("These answers were changed in another window. Reload the page to see them, "
                     "or press Save to keep what you see here.")  # fmt: skip
         if wants_json():
-            return jsonify(error="conflict", revision=error.current, message=message), 409
+            return error_json("conflict", message, 409, revision=error.current)
         return render_template("errors/http.html", error=error, code=409, message=message), 409
 
     @app.errorhandler(AlreadySubmitted)
@@ -126,8 +180,8 @@ def init_app(app: Flask) -> None:
         results, which every area that edits an assessment serves as its ``.results`` page."""
         db.session.rollback()
         if wants_json():
-            return jsonify(error="submitted", message=_(
-                "This assessment has been submitted, so changes here are no longer saved.")), 409
+            return error_json("submitted", _(
+                "This assessment has been submitted, so changes here are no longer saved."), 409)
         flash(_("This assessment has already been submitted (perhaps in another window), so the "
                 "last change was not saved. These are its results."), "error")  # fmt: skip
         args = {k: v for k, v in (request.view_args or {}).items() if k != "page"}
@@ -143,10 +197,43 @@ def init_app(app: Flask) -> None:
 
 def _invalid(field: str, detailed: str, for_people: str):
     if is_api():
-        return jsonify(error="invalid", field=field, message=f"{field}: {detailed}"), 422
+        return error_json("invalid", f"{field}: {detailed}", 422, field=field)
     if wants_json():
-        return jsonify(error="invalid", field=field, message=for_people), 422
+        return error_json("invalid", for_people, 422, field=field)
     return render_template("errors/http.html", code=422, message=for_people), 422
+
+
+def _forget_transaction() -> None:
+    """Roll back what the failed request had written (never half an assessment), without
+    failing again if the connection itself is what broke."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 (the original failure is the one reported)
+        current_app.logger.warning("rollback after a failure failed too, request id %s",
+                                   request_id(), exc_info=True)  # fmt: skip
+
+
+def _failure(code: int, message, headers: dict | None = None):
+    """The generic page or JSON of a failure on our side. The page is rendered without the
+    account menu (which reads the database, perhaps what failed); if even that fails, a page
+    written here stands in, so a person never gets a server's bare trace."""
+    if wants_json():
+        response, _status = error_json(CODES[code], message, code)
+        return response, code, headers or {}
+    try:
+        page = render_template("errors/failure.html", code=code, message=message, plain=True)
+    except Exception:  # noqa: BLE001 (the failure being reported matters, not this one)
+        current_app.logger.exception("could not render the error page, request id %s",
+                                     request_id())  # fmt: skip
+        page = (f"<!doctype html><title>{code}</title><p>{escape(str(message))}</p>"
+                f"<p>{escape(request_id())}</p>")
+    return page, code, headers or {}
+
+
+def log_failure(app: Flask, exc_info) -> None:
+    """Flask's log line for an unhandled exception, with the request id the person was shown."""
+    app.logger.error("unhandled error, request id %s: %s %s", request_id(), request.method,
+                     request.path, exc_info=exc_info)  # fmt: skip
 
 
 def _flatten(detail, path: tuple[str, ...] = ()):

@@ -6,10 +6,43 @@ from assess import create_app
 from assess.config import ConfigError
 
 
-def test_production_without_secret_key_refuses_to_start(monkeypatch):
-    monkeypatch.setenv("ASSESS_ENV", "production")
+@pytest.mark.parametrize("env", ["production", "staging"])
+def test_without_secret_key_outside_development_refuses_to_start(monkeypatch, env):
+    monkeypatch.setenv("ASSESS_ENV", env)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app()
+
+
+@pytest.mark.parametrize("key", ["dev-only-not-secret", "short-secret", "x" * 31])
+def test_a_weak_secret_key_outside_development_refuses_to_start(monkeypatch, tmp_path, key):
+    monkeypatch.setenv("ASSESS_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    monkeypatch.setenv("PUBLIC_URL", "https://assess.example.kr")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    with pytest.raises(ConfigError, match="SECRET_KEY is too weak"):
+        create_app()
+
+
+def test_development_gets_a_fixed_key_and_plain_cookies(monkeypatch, tmp_path):
+    monkeypatch.delenv("ASSESS_ENV", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/dev.sqlite")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "dev-only-not-secret"
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # http://127.0.0.1 on a laptop
+
+
+@pytest.mark.parametrize("env", ["production", "staging"])
+def test_debug_mode_outside_development_refuses_to_start(monkeypatch, tmp_path, env):
+    """FLASK_DEBUG would show tracebacks (and, under `flask run`, a console) to anyone."""
+    monkeypatch.setenv("ASSESS_ENV", env)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("PUBLIC_URL", "https://assess.example.kr")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
+    with pytest.raises(ConfigError, match="FLASK_DEBUG is on"):
         create_app()
 
 
@@ -18,9 +51,12 @@ def test_production_with_secret_key_starts(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.sqlite")
     monkeypatch.setenv("PUBLIC_URL", "https://assess.example.kr/")
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
     app = create_app()
     assert app.config["SECRET_KEY"] == "x" * 64
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.debug is False
     assert app.config["PUBLIC_URL"] == "https://assess.example.kr"
     response = app.test_client().get("/")
     assert "max-age=" in response.headers["Strict-Transport-Security"]

@@ -37,6 +37,8 @@ def _text(**kwargs) -> Dict:
 class Error(Schema):
     error = String(required=True, metadata={"description": "a stable code, e.g. not_found"})
     message = String(required=True, metadata={"description": "what went wrong, in English"})
+    request_id = String(required=True, metadata={
+        "description": "this request's id (also the X-Request-ID header): quote it to support"})
     field = String(metadata={"description": "the input at fault (dotted path), for 422"})
     fields = Dict(keys=String(), values=String(),
                   metadata={"description": "every input at fault → its problem, for 422"})

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Conflict
 
 from ..extensions import db
+from ..jobs import require_queue
 from ..permissions import (
     API_AGENCY,
     API_CONSULTANCY,
@@ -178,7 +179,10 @@ def assessments(query_data):
 @bp.post("/reports/batch")
 @bp.input(Batch)
 @bp.output(JobCreated, status_code=202, description="Queued")
-@bp.doc(security=BEARER, responses=TOKEN)
+@bp.doc(security=BEARER, responses={**TOKEN, 503: {
+    "description": "The job queue is not reachable: nothing was started; try again after "
+                   "Retry-After seconds (error `queue_unavailable`)",
+    "content": {"application/json": {"schema": Error}}}})  # fmt: skip
 @access(API_CONSULTANCY)
 def start_batch(json_data):
     """Render PDF reports in a batch
@@ -186,6 +190,7 @@ def start_batch(json_data):
     The reports of the given submitted assessments, in one ZIP with a status table; follow the
     job with `GET /api/v1/jobs/{id}`.
     """
+    require_queue()
     job = batches.start_batch(my_consultancy(), current_user._get_current_object(),
                               json_data["assessments"], json_data["language"])  # fmt: skip
     db.session.commit()  # the renders are queued by this commit

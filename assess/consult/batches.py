@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..forms import ActionForm
+from ..jobs import QueueUnavailable, require_queue
 from ..permissions import CONSULTANCY, access, job_of_my_organisation, my_consultancy
 from ..services import batches, clients
 from . import bp
@@ -27,6 +28,11 @@ def start_batch():
         rows = [row for row in rows if row.firm.id in chosen]
     ids = [row.assessment_id for row in rows if row.assessment_id is not None]
     language = request.form.get("language", "ko")
+    try:
+        require_queue()
+    except QueueUnavailable as exc:
+        flash(str(exc.description), "error")
+        return redirect(url_for(".clients_list"), code=303)
     try:
         job = batches.start_batch(organisation, current_user._get_current_object(), ids,
                                   language)  # fmt: skip
@@ -74,7 +80,10 @@ def job_retry(job_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
+        require_queue()
         batches.retry_failed(job, current_user._get_current_object())
+    except QueueUnavailable as exc:
+        flash(str(exc.description), "error")
     except batches.BatchError as exc:
         flash(exc.message, "error")
     else:

@@ -14,22 +14,49 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from huey import Huey, RedisHuey, SqliteHuey
 from huey import signals as huey_signals
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import ServiceUnavailable
 
 from ..services.batches import ENQUEUE_KEY
 from . import tasks
 
 _lock = threading.Lock()
 
+# A check of the queue's storage that takes longer than this counts as failed.
+CHECK_TIMEOUT_SECONDS = 2.0
+REDIS_SOCKET_TIMEOUT_SECONDS = 10.0
+RETRY_AFTER_SECONDS = 60
+
+
+class QueueUnavailable(ServiceUnavailable):
+    """Work that needs the queue was asked for while its storage cannot be reached: nothing was
+    started (rather than a batch that would wait, unexplained, until the queue is back)."""
+
+    error_code = "queue_unavailable"
+    description = _l("Reports cannot be prepared right now because the job queue is not "
+                     "reachable. Nothing was started: try again in a few minutes.")  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__(retry_after=RETRY_AFTER_SECONDS)
+
 
 def make_huey(config: dict) -> Huey:
     """The Huey instance the configuration asks for; results are not kept (the tables are)."""
     name = config["HUEY_NAME"]
     if config.get("REDIS_URL"):
-        return RedisHuey(name, url=config["REDIS_URL"], results=False)
+        import redis
+
+        # Bounded waits: a submit that queues its PDF must not hang for the system's TCP timeout
+        # on a Redis that is away (it commits first, and the queueing failure is only logged).
+        # The worker's blocking pop waits 1 s at a time, well within the socket timeout.
+        pool = redis.ConnectionPool.from_url(config["REDIS_URL"],
+                                             socket_connect_timeout=CHECK_TIMEOUT_SECONDS,
+                                             socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS)
+        return RedisHuey(name, connection_pool=pool, results=False)
     path = Path(config["HUEY_SQLITE_PATH"])
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(name, filename=str(path), results=False)
@@ -90,6 +117,32 @@ class JobQueue:
             with self.app.app_context():
                 tasks.release_delivery(task.args[0])
         self.huey.enqueue(task)
+
+
+def check_queue(app: Flask) -> None:
+    """:raise Exception: when the queue's storage cannot be reached now (Redis does not answer a
+    ping within ``CHECK_TIMEOUT_SECONDS``, or Huey's SQLite file cannot be read)."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=CHECK_TIMEOUT_SECONDS,
+                                      socket_timeout=CHECK_TIMEOUT_SECONDS)  # fmt: skip
+        try:
+            client.ping()
+        finally:
+            client.close()
+    else:
+        queue_of(app).huey.storage.queue_size()
+
+
+def require_queue() -> None:
+    """:raise QueueUnavailable: before starting work that only the queue can do."""
+    try:
+        check_queue(current_app._get_current_object())  # type: ignore[attr-defined]
+    except Exception as exc:  # whatever it is, the queue cannot take work now
+        current_app.logger.warning("job queue unreachable: %r", exc)
+        raise QueueUnavailable() from exc
 
 
 def queue_of(app: Flask) -> JobQueue:

@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError
 from reports import RenderError, dimension_chart_svg
 
 from ..downloads import report_download
-from ..errors import json_view, wants_json
+from ..errors import error_json, json_view, wants_json
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import LANG_COOKIE, current_language, person_message
@@ -237,7 +237,7 @@ def autosave(token: str, page: str):
     if errors:
         # The other answers on the page were saved; these keep their last saved value.
         message = _("The marked answers were not saved: correct them and they will be saved.")
-        return jsonify(error="invalid", message=message, **body), 422
+        return error_json("invalid", message, 422, **body)
     return jsonify(body)
 
 
@@ -367,7 +367,7 @@ def csrf_expired(error):
     if "token" in args and drafts.find_by_token(args["token"]) is None:
         return render_template("errors/404.html"), 404  # an unknown link, whatever was posted
     if wants_json():
-        return jsonify(error="csrf", message=message), 400
+        return error_json("csrf", message, 400)
     if request.endpoint == "respond.page":
         return page(csrf_failed=True, **args)
     if request.endpoint == "respond.submit" and drafts.find_by_token(args.get("token", "")):

@@ -6,6 +6,13 @@ other worker at once (its own committed transaction, or one Redis command). Chec
 counting after would let many parallel guesses all pass the check before any of them is counted;
 reserving first means at most the limit's worth of guesses are ever verified in one window. A
 correct password gives its reservation back; a wrong one leaves it in place as the failure.
+
+When Redis cannot be reached, the count falls back to the database (a warning is logged) rather
+than failing: refusing every sign-in (failing closed) would lock everyone out for as long as Redis
+is down, and not counting at all (failing open) would let a password be guessed meanwhile. The
+database is shared by every worker and host just as Redis is, so the limits still hold; failures
+counted there during the outage are not seen by Redis afterwards, which at worst allows one more
+window of attempts per account.
 """
 
 from __future__ import annotations
@@ -89,9 +96,9 @@ def _seconds_until(moment: float) -> int:
     return max(1, math.ceil(moment - time.time()))
 
 
-def _backend() -> DatabaseCounter | RedisCounter:
+def _backend() -> DatabaseCounter | FallbackCounter:
     url = current_app.config.get("REDIS_URL")
-    return RedisCounter(_redis(url)) if url else DatabaseCounter()
+    return FallbackCounter(url) if url else DatabaseCounter()
 
 
 @cache
@@ -176,3 +183,45 @@ class RedisCounter:
 
     def clear(self, key: str) -> None:
         self.client.delete(self.PREFIX + key)
+
+
+# After Redis failed, the database counts for this long before Redis is tried again, so that an
+# outage costs a sign-in one connection timeout at most every so often, not one per call.
+REDIS_RETRY_SECONDS = 30.0
+_redis_down_until: dict[str, float] = {}  # Redis URL → when to try it again
+
+
+class FallbackCounter:
+    """Redis, or the database while Redis cannot be reached (see the module's docstring)."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.database = DatabaseCounter()
+
+    def reserve(self, key: str, window: int):
+        return self._call("reserve", key, window)
+
+    def release(self, key: str, reservation) -> None:
+        # A reservation is given back where it was made: a database row id, or a Redis member.
+        if isinstance(reservation, int):
+            self.database.release(key, reservation)
+        else:
+            self._call("release", key, reservation, redis_only=True)
+
+    def clear(self, key: str) -> None:
+        self.database.clear(key)  # failures counted there during an outage go too
+        self._call("clear", key, redis_only=True)
+
+    def _call(self, name: str, *args, redis_only: bool = False):
+        import redis
+
+        if time.monotonic() >= _redis_down_until.get(self.url, 0.0):
+            try:
+                return getattr(RedisCounter(_redis(self.url)), name)(*args)
+            except redis.RedisError as exc:
+                _redis_down_until[self.url] = time.monotonic() + REDIS_RETRY_SECONDS
+                current_app.logger.warning("sign-in throttling: Redis unreachable (%s); counting "
+                                           "sign-in attempts in the database", exc)  # fmt: skip
+        if redis_only:
+            return None
+        return getattr(self.database, name)(*args)

@@ -73,7 +73,8 @@ def test_invalid_documents_are_422_naming_the_field(client, body, field):
 def test_errors_are_json_in_english_with_a_stable_code(client):
     response = client.get(f"{API}/nothing-here", headers={"Cookie": "lang=ko"})
     assert response.status_code == 404
-    assert response.get_json() == {"error": "not_found", "message": "Not found"}
+    assert response.get_json() == {"error": "not_found", "message": "Not found",
+                                   "request_id": response.headers["X-Request-ID"]}
     response = client.delete(f"{API}/score")
     assert response.status_code == 405
     assert response.get_json()["error"] == "method_not_allowed"
