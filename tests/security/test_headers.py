@@ -272,8 +272,8 @@ def test_production_cookies_are_secure_httponly_and_samesite(production_app):
     assert signed_in.status_code == 303
     language = client.get("/?lang=en", **https)
     remember = app.test_client().get("/remembered", **https)
-    sent = {"session at the sign-in page": cookies_set(page).get("session"),
-            "session at sign-in": cookies_set(signed_in).get("session"),
+    sent = {"session at the sign-in page": cookies_set(page).get("__Host-session"),
+            "session at sign-in": cookies_set(signed_in).get("__Host-session"),
             "language": cookies_set(language).get("lang"),
             "remember": cookies_set(remember).get("remember_token")}  # fmt: skip
     wanted = {"secure", "httponly", "samesite=lax"}
