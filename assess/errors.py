@@ -11,6 +11,8 @@ page has something better to show (the form again, with what was typed).
 
 from __future__ import annotations
 
+import logging
+
 from apiflask.exceptions import HTTPError as SchemaError
 from flask import (
     Flask,
@@ -25,6 +27,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -66,6 +70,28 @@ def error_json(error: str, message: str, status: int, **extra) -> tuple[Response
     return jsonify(error=error, message=str(message), request_id=request_id(), **extra), status
 
 
+# Refusals worth a line in the security log (ASVS V16.3): someone was turned away.
+REFUSALS = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+            429: "too_many_requests"}  # fmt: skip
+security_log = logging.getLogger("assess.security")
+
+
+def log_refusal(code: int, reason: str) -> None:
+    """One line per refused request: the route's pattern (never the path, which may hold a
+    resume link), who asked and the request id; never the body or the query."""
+    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    who = f"user {current_user.id}" if _signed_in() else f"address {request.remote_addr}"
+    security_log.warning("refused %s %s %s %s: %s, %s, request id %s", code, reason,
+                         request.method, rule, request.endpoint or "-", who, request_id())
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # the user could not be loaded (the database is away): say nobody
+        return False
+
+
 def json_view(view):
     """Mark a view that answers in JSON whatever the request accepts (autosave): so do its errors."""
     view.answers_json = True
@@ -102,6 +128,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if code in REFUSALS:
+            log_refusal(code, "csrf" if isinstance(error, CSRFError) else REFUSALS[code])
         message = message_of(error)
         if wants_json():
             name = getattr(error, "error_code", None) or CODES.get(code, f"http_{code}")

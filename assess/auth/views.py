@@ -16,6 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from ..errors import log_refusal
 from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import PUBLIC, SIGNED_IN, access, start_session_clock
@@ -74,6 +75,7 @@ def login():
             user = accounts.authenticate(form.email.data, form.password.data,
                                          audit.client_address())  # fmt: skip
         except Throttled as exc:
+            log_refusal(429, "sign_in_throttled")
             db.session.commit()
             minutes = max(1, (exc.retry_after + 59) // 60)
             error = _("Too many failed attempts. Try again in %(minutes)s minutes, or reset "
@@ -160,6 +162,7 @@ def account():
             accounts.change_password(user, form.current.data, form.password.data,
                                      audit.client_address())  # fmt: skip
         except Throttled as exc:
+            log_refusal(429, "password_check_throttled")
             db.session.commit()  # the audit row of the refusal
             minutes = max(1, (exc.retry_after + 59) // 60)
             form.current.errors = [_("Too many failed attempts. Try again in %(minutes)s minutes, "

@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError
 from reports import RenderError, dimension_chart_svg
 
 from ..downloads import report_download
-from ..errors import error_json, json_view, wants_json
+from ..errors import error_json, json_view, log_refusal, wants_json
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import LANG_COOKIE, current_language, person_message
@@ -361,6 +361,7 @@ def again(token: str):
 @bp.errorhandler(CSRFError)
 def csrf_expired(error):
     """An expired form keeps what was typed: show it again with a fresh token to confirm."""
+    log_refusal(400, "csrf")
     args = request.view_args or {}
     message = _("Your session expired, so nothing on this page was saved yet. "
                 "Check your answers below and press the button again to save them.")  # fmt: skip
