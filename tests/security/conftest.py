@@ -18,6 +18,9 @@ from tests.conftest import empty_tables
 from tests.security.routes import ROUTES, Ctx, Route, resolve, token_for, url_values
 from tests.world import World, seed, visitor, world_app
 
+# Routes that sign their visitor in or out, or change its password.
+SIGNING = {"auth.login", "auth.logout", "auth.account", "auth.set_password"}
+
 
 class Site:
     """A seeded world and the ways the suite talks to it."""
@@ -33,6 +36,12 @@ class Site:
         if role not in self._visitors:
             self._visitors[role] = self.fresh(role)
         return self._visitors[role]
+
+    def client_for(self, endpoint: str):
+        """The visitor of a route; a new one for the routes that sign their visitor in or out
+        (or change its password), so that the others keep theirs."""
+        role = ROUTES[endpoint].role
+        return self.fresh(role) if endpoint in SIGNING else self.visitor(role)
 
     def fresh(self, role: str):
         if role.startswith("api:") or role not in self.world.emails:

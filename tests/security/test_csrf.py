@@ -50,7 +50,7 @@ def test_every_form_refuses_a_missing_forged_foreign_or_expired_token(site):
     wrong = []
     for endpoint in FORM_POSTS:
         route = ROUTES[endpoint]
-        client = site.fresh(route.role)
+        client = site.client_for(endpoint)
         before = site.fingerprint()
         for kind, token in (("missing", None), ("forged", FORGED), ("foreign", foreign),
                             ("expired", expired_token(site, client))):  # fmt: skip

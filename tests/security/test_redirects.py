@@ -59,7 +59,7 @@ def test_no_route_redirects_to_another_site(site):
         for method in methods:
             # A POST does its work once: the first spellings, in the query and in the body.
             for query in tries if method == "GET" else tries[:1]:
-                client = site.fresh(route.role) if method == "POST" else site.visitor(route.role)
+                client = site.client_for(endpoint)
                 body = {**query, **site.body(route, client)} if method == "POST" else None
                 url = site.url(endpoint, query=query)
                 response = site.send(endpoint, method, client=client, url=url, body=body)

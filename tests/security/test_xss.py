@@ -269,3 +269,18 @@ def test_hostile_path_segments_are_never_echoed_unescaped(site):
             if response.status_code != 404 or raw_markup(response):
                 wrong.append((path[:40], role, response.status_code, raw_markup(response)))
     assert wrong == []
+
+
+def test_a_programme_link_is_a_web_address_or_nothing(site):
+    """The one typed text that becomes a link (on the respondent's results): never a script."""
+    wrong = []
+    for link in ("javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)",
+                 "java\tscript:alert(1)", "data:text/html,<script>alert(1)</script>",
+                 "vbscript:msgbox(1)", "//evil.example/x", "https:alert(1)",
+                 "https://exa mple.org/"):  # fmt: skip
+        response = site.send("agency.programmes", "POST", client=site.visitor("analyst"),
+                             body={"name": "Linked", "description": "", "link": link,
+                                   "eligibility": ELIGIBLE})  # fmt: skip
+        if response.status_code != 422 or 'id="link-error1"' not in response.text:
+            wrong.append((link, response.status_code))
+    assert wrong == []
