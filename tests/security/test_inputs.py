@@ -266,3 +266,23 @@ def test_a_file_nested_too_deep_is_refused_by_the_command_line_without_a_traceba
         assert "file: " in result.output and "Traceback" not in result.output
         if name.endswith(".json"):
             assert "nested too deeply" in result.output
+
+
+def test_a_flood_of_answers_is_refused_or_ignored_never_stored(site):
+    """Tens of thousands of answers in one body, under the size limit: the API names the
+    first unknown question; autosave keeps only the page's questions."""
+    api = site.app.test_client()
+    before = site.fingerprint(ignore=("api_token", "assessment", "firm"))
+    answers = {f"q{i}": "x" for i in range(50_000)}
+    response = api.post("/api/v1/assessments", headers=site.headers("api:consultant_a"),
+                        json={"questionnaire": "ax-readiness", "version": 1, "answers": answers,
+                              "firm": {"name": "Flood"}})  # fmt: skip
+    assert (response.status_code, response.get_json()["field"]) == (422, "answers.q0")
+    holder = site.visitor("resume_holder")
+    route = ROUTES["respond.autosave"]
+    body = {**site.body(route, holder), **{f"q{i}": "x" for i in range(30_000)}}
+    response = site.send("respond.autosave", "POST", client=holder, body=body)
+    assert response.status_code == 200
+    assert site.fingerprint(ignore=("api_token", "assessment", "firm")) == before
+    assessment = site.rows(select(db.metadata.tables["assessment"].c.answers))
+    assert not any("q1" in (answers or {}) for (answers,) in assessment)
