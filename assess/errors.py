@@ -128,6 +128,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if code >= 500:
+            # An unexpected failure may have left the session's transaction broken (a database
+            # error mid-flush); the error page reads the signed-in user, so start clean.
+            db.session.rollback()
         if code in REFUSALS:
             log_refusal(code, "csrf" if isinstance(error, CSRFError) else REFUSALS[code])
         message = message_of(error)

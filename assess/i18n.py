@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import format_date, format_decimal, get_locale, gettext
@@ -62,4 +63,22 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language_context():
         lang = current_language()
-        return {"lang": lang, "other_lang": "en" if lang == "ko" else "ko", "g": g}
+        other = "en" if lang == "ko" else "ko"
+        switch = language_switch_url(other) if has_request_context() else ""
+        return {"lang": lang, "other_lang": other, "g": g, "other_language_url": switch}
+
+
+def language_switch_url(lang: str) -> str:
+    """This page in ``lang``: the same path and query, with ``lang`` replaced (only the path,
+    after a form was posted).
+
+    Built from the path as received, never with ``url_for`` and the visitor's parameters: a
+    parameter named like one of url_for's own (``endpoint``, ``_external``, ``_anchor``,
+    ``_method``) would break every page or point the link elsewhere. The path is quoted, so a
+    backslash or a second slash at its start cannot make the link leave this site.
+    """
+    path = quote(request.script_root + request.path, safe="/")
+    path = "/" + path.lstrip("/")
+    args = ([(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+            if request.method == "GET" else [])  # fmt: skip
+    return path + "?" + urlencode([*args, ("lang", lang)])

@@ -46,6 +46,8 @@ COOKIELESS_PATHS = frozenset({"/healthz", "/readyz"})
 BUILT_IN = {"static": PUBLIC, "openapi.spec": PUBLIC}
 
 View = TypeVar("View", bound=Callable)
+# Row ids are 32-bit integers on PostgreSQL (URL ids are bounded by their converter, RowId).
+MAX_ROW_ID = 2**31 - 1
 
 
 def access(rule: str) -> Callable[[View], View]:
@@ -199,6 +201,17 @@ def _check_api_token(kind: str) -> None:
 # Scoped loads.
 
 
+def _row_id(ident: int) -> int:
+    """An id that may name a row; ids from a query string or a form are not bounded by the
+    URL's converter, and a number beyond the column's range must be a 404, not a database error.
+
+    :raise 404: otherwise.
+    """
+    if isinstance(ident, bool) or not isinstance(ident, int) or not 1 <= ident <= MAX_ROW_ID:
+        abort(404)
+    return ident
+
+
 def assessment_for_link(token: str) -> Assessment:
     """The assessment behind a resume link.
 
@@ -222,6 +235,7 @@ def members_of_my_organisation() -> list[Membership]:
 
 def membership_in_my_organisation(membership_id: int) -> Membership:
     """:raise 404: for a membership of another organisation, or none."""
+    membership_id = _row_id(membership_id)
     membership = db.session.scalar(select(Membership).where(
         Membership.id == membership_id,
         Membership.organisation_id == _my_organisation_id()))  # fmt: skip
@@ -235,6 +249,7 @@ def job_of_my_organisation(job_id: int) -> Job:
 
     :raise 404: for a job of another organisation, or none.
     """
+    job_id = _row_id(job_id)
     job = db.session.scalar(select(Job).where(
         Job.id == job_id, Job.organisation_id == _my_organisation_id()))  # fmt: skip
     if job is None:
@@ -260,6 +275,7 @@ def my_consultancy() -> Organisation:
 
 def client_of_my_consultancy(firm_id: int) -> Firm:
     """:raise 404: for another organisation's firm, a firm of its own, or none."""
+    firm_id = _row_id(firm_id)
     firm = db.session.scalar(select(Firm).where(
         Firm.id == firm_id, Firm.organisation_id == my_consultancy().id))  # fmt: skip
     if firm is None:
@@ -273,6 +289,7 @@ def submitted_assessment_of_my_consultancy(assessment_id: int) -> Assessment:
 
     :raise 404: otherwise, another organisation's included.
     """
+    assessment_id = _row_id(assessment_id)
     assessment = db.session.scalar(select(Assessment).join(Firm, Firm.id == Assessment.firm_id)
                                    .where(Assessment.id == assessment_id,
                                           Firm.organisation_id == my_consultancy().id,
@@ -288,6 +305,7 @@ def assessment_of_my_client(firm: Firm, assessment_id: int) -> Assessment:
 
     :raise 404: otherwise.
     """
+    assessment_id = _row_id(assessment_id)
     assessment = db.session.scalar(select(Assessment).where(
         Assessment.id == assessment_id, Assessment.firm_id == firm.id,
         Assessment.consultancy_revoked_at.is_(None)))  # fmt: skip
@@ -312,6 +330,7 @@ def assessment_shared_with_my_agency(assessment_id: int) -> Assessment:
     """
     from .services.agencies import consented
 
+    assessment_id = _row_id(assessment_id)
     assessment = db.session.scalar(select(Assessment).where(
         Assessment.id == assessment_id, Assessment.status == "submitted",
         consented(my_agency())))  # fmt: skip
@@ -323,6 +342,7 @@ def assessment_shared_with_my_agency(assessment_id: int) -> Assessment:
 
 def programme_of_my_agency(programme_id: int) -> Programme:
     """:raise 404: for another agency's programme, a removed one, or none."""
+    programme_id = _row_id(programme_id)
     programme = db.session.scalar(select(Programme).where(
         Programme.id == programme_id, Programme.organisation_id == my_agency().id,
         Programme.active.is_(True)))  # fmt: skip
@@ -337,6 +357,7 @@ def webhook_of_my_organisation(webhook_id: int) -> Webhook:
     :raise 404: for another organisation's webhook, none, or an organisation that is not a
         consultancy.
     """
+    webhook_id = _row_id(webhook_id)
     webhook = db.session.scalar(select(Webhook).where(
         Webhook.id == webhook_id, Webhook.organisation_id == my_consultancy().id))  # fmt: skip
     if webhook is None:

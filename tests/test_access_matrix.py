@@ -11,25 +11,10 @@ import pytest
 from flask import url_for
 from werkzeug.routing import Rule
 
-from assess import create_app
-from assess.extensions import db
 from assess.permissions import rule_of
-from assess.services import (
-    accounts,
-    agencies,
-    batches,
-    clients,
-    consents,
-    drafts,
-    submission,
-    webhooks,
-)
 from tests.conftest import empty_tables
-from tests.scoring.documents import BASE_FIRM
+from tests.world import ROLES, seed, visitor, world_app
 
-PASSWORD = "matrix-password-1"
-ROLES = ["anonymous", "resume_holder", "consultant_a", "consultant_b", "analyst", "org_admin",
-         "site_admin"]  # fmt: skip
 SIGNED_IN = ROLES[2:]
 
 # Shorthands: what each visitor gets from a route open to all, to signed-in people, to admins.
@@ -172,60 +157,10 @@ MATRIX: dict[str, tuple[str, dict, dict[str, int]]] = {
 
 @pytest.fixture
 def world(database_url, tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                      "PDF_CACHE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False,
-                      "HUEY_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
-                      "BATCH_DIR": str(tmp_path / "batches"), "WEBHOOK_ALLOW_PRIVATE": True,
-                      "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8})  # fmt: skip
-    with app.app_context():
-        a = accounts.create_organisation("Consultancy A", "consultancy")
-        b = accounts.create_organisation("Consultancy B", "consultancy")
-        agency = accounts.create_organisation("Agency C", "agency")
-        users = {
-            "consultant_a": accounts.create_user("a@example.org", PASSWORD, organisation=a,
-                                                 role="consultant"),
-            "consultant_b": accounts.create_user("b@example.org", PASSWORD, organisation=b,
-                                                 role="consultant"),
-            "analyst": accounts.create_user("c@example.org", PASSWORD, organisation=agency,
-                                            role="analyst"),
-            "org_admin": accounts.create_user("admin-a@example.org", PASSWORD, organisation=a,
-                                              role="org_admin"),
-            "site_admin": accounts.create_user("root@example.org", PASSWORD, site_admin=True),
-        }  # fmt: skip
-        _, token = drafts.start_assessment("ko")
-        client = clients.create_client(a, dict(BASE_FIRM), users["consultant_a"])
-        draft, _ = clients.start_for_client(client, users["consultant_a"], "ko")
-        submitted, _ = clients.start_for_client(client, users["consultant_a"], "ko")
-        drafts.save_answers(submitted, {}, submitted.revision)
-        submission.submit(submitted)
-        _, invitation = clients.invite_client(client, users["consultant_a"])
-        second = clients.create_client(a, {**BASE_FIRM, "name": "둘째정밀"}, users["consultant_a"])
-        job = batches.start_batch(a, users["consultant_a"], [submitted.id], "ko")
-        consents.give_consent(submitted, agency)
-        programme = agencies.create_programme(agency, users["analyst"], name="Programme C",
-                                              description="", link="",
-                                              eligibility_text="{dimension: roi, lt: 101}")
-        hook_a = webhooks.register(a, "http://127.0.0.1:9/a", users["org_admin"])
-        hook_b = webhooks.register(b, "http://127.0.0.1:9/b", None)
-        values = {"$token": token, "$analyst_id": users["analyst"].id,
-                  "$membership_b": users["consultant_b"].membership.id, "$missing": 999_999,
-                  "$client_a": client.id, "$draft_a": draft.id, "$submitted_a": submitted.id,
-                  "$invitation": invitation, "$compare": [client.id, second.id],
-                  "$job_a": job.id, "$shared_c": submitted.id,
-                  "$programme_c": programme.id, "$webhook_a": hook_a.id,
-                  "$webhook_b": hook_b.id}  # fmt: skip
-        emails = {role: user.email for role, user in users.items()}
-        db.session.commit()
-    yield app, values, emails
+    app = world_app(database_url, tmp_path, WTF_CSRF_ENABLED=False)
+    seeded = seed(app)
+    yield app, seeded.values, seeded.emails
     empty_tables(app)
-
-
-def visitor(app, role: str, emails: dict):
-    client = app.test_client()
-    if role in emails:
-        response = client.post("/login", data={"email": emails[role], "password": PASSWORD})
-        assert response.status_code == 303, (role, response.status_code)
-    return client
 
 
 def route_url(app, endpoint: str, role: str, values: dict) -> str:

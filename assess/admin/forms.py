@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
+from ..forms import plain_text
+
 ORGANISATION_KIND_CHOICES = [SelectChoice("consultancy", _l("Consultancy")),
                              SelectChoice("agency", _l("Support agency"))]  # fmt: skip
 ROLE_CHOICES = [SelectChoice("", _l("No organisation")), SelectChoice("consultant", _l("Consultant")),
@@ -34,7 +36,7 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    actor = StringField(_l("Who (email)"), [Optional(), Length(max=254)])
-    action = StringField(_l("Action"), [Optional(), Length(max=64)])
+    actor = StringField(_l("Who (email)"), [Optional(), Length(max=254), plain_text])
+    action = StringField(_l("Action"), [Optional(), Length(max=64), plain_text])
     since = DateField(_l("From"), [Optional()])
     until = DateField(_l("To"), [Optional()])

@@ -198,6 +198,8 @@ def audit_log():
     page = max(page, 1)
     events = db.session.scalars(query.order_by(AuditEvent.id.desc())
                                 .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()  # fmt: skip
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    # Only the filters go into the paging links: any other parameter, passed on to url_for,
+    # could name one of its own arguments (endpoint, _external, _anchor) and break the page.
+    args = {k: v for k, v in request.args.items() if k in ("actor", "action", "since", "until")}
     return render_template("admin/audit.html", form=form, events=events[:PAGE_SIZE], page=page,
                            more=len(events) > PAGE_SIZE, args=args)  # fmt: skip

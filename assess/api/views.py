@@ -72,6 +72,8 @@ def body_is_json() -> None:
             json.loads(request.get_data(cache=True))
         except (ValueError, UnicodeDecodeError) as exc:
             raise AnswersError("body", f"not a JSON document ({exc})") from None
+        except RecursionError:  # thousands of nested brackets: no document is shaped so
+            raise AnswersError("body", "nested too deeply to be an answers document") from None
 
 
 @bp.get("/questionnaires/current")

@@ -7,19 +7,20 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from ..forms import plain_text
 from ..services.accounts import MIN_PASSWORD_CHARS
 
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), [InputRequired(_l("Enter your email address")),
-                                     Length(max=254)])  # fmt: skip
+                                     Length(max=254), plain_text])  # fmt: skip
     password = PasswordField(_l("Password"), [InputRequired(_l("Enter your password")),
                                               Length(max=1000)])  # fmt: skip
 
 
 class ForgotForm(FlaskForm):
     email = EmailField(_l("Email"), [InputRequired(_l("Enter your email address")),
-                                     Length(max=254)])  # fmt: skip
+                                     Length(max=254), plain_text])  # fmt: skip
 
 
 class NewPasswordForm(FlaskForm):

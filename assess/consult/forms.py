@@ -9,12 +9,14 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..models import MAX_NOTE_CHARS
 from ..questionnaire import Questionnaire
+from ..scoring.answers import has_control_characters
 
 
 def looks_like_email(form, field) -> None:
     """The same rule as account emails: something@domain.tld, no spaces."""
     local, _, domain = (field.data or "").partition("@")
-    if not local or "." not in domain or any(c.isspace() for c in field.data):
+    if (not local or "." not in domain or any(c.isspace() for c in field.data)
+            or has_control_characters(field.data)):
         raise ValidationError(_l("Enter an email address"))
 
 

@@ -16,6 +16,8 @@ from ..services import webhooks
 from . import bp
 from .forms import WebhookForm
 
+MAX_PAGE = 100_000  # far more pages of deliveries than a webhook keeps
+
 
 def _list_page(form: WebhookForm, status: int = 200, revealed=None):
     """The list, the form, and a secret shown once (in this response only, never stored in
@@ -85,7 +87,9 @@ def test_webhook(webhook_id: int):
 def webhook(webhook_id: int):
     """The delivery log: each delivery and each of its attempts, newest first, paged."""
     webhook = webhook_of_my_organisation(webhook_id)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = request.args.get("page", 1, type=int) or 1
+    # A page past the last one is empty; a huge number never reaches the database's OFFSET.
+    page = min(max(1, page), MAX_PAGE)
     deliveries, pages = webhooks.deliveries_page(webhook, page)
     return render_template("consult/webhook.html", webhook=webhook, deliveries=deliveries,
                            page=page, pages=pages, form=ActionForm(),

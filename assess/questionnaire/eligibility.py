@@ -15,6 +15,11 @@ from .schema import DIMENSION_IDS
 
 PROFILE_KEYS = ("industry", "employees", "annual_sales_mkrw", "region", "founded_year", "ceo_age",
                 "size_band")  # fmt: skip
+# A programme's rule of who fits is a few conditions: these bounds are far above any real one, and
+# keep a short text whose YAML aliases repeat one part many times (a "billion laughs") from
+# being checked, then evaluated for every firm on every dashboard view.
+MAX_NODES = 500  # values in the condition, counted as its aliases expand
+MAX_DEPTH = 30
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext marker's usual name)
@@ -36,12 +41,19 @@ def parse_eligibility(text: str, questionnaire: Questionnaire) -> dict[str, Any]
 
     :raise EligibilityError: naming what is wrong and where.
     """
+    too_large = EligibilityError(N_("The condition is too large: write it with at most "
+                                    "%(max)s values, nested at most %(depth)s deep."),
+                                 {"max": MAX_NODES, "depth": MAX_DEPTH})  # fmt: skip
     try:
         raw = yaml.safe_load(text or "")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         raise EligibilityError(N_("This is not valid YAML (line %(line)s)."), {"line": line}) from None
+    except RecursionError:  # thousands of nested brackets
+        raise too_large from None
+    if not _within_bounds(raw):
+        raise too_large
     try:
         parsed = cond.parse(raw)
     except cond.ConditionError as exc:
@@ -52,6 +64,22 @@ def parse_eligibility(text: str, questionnaire: Questionnaire) -> dict[str, Any]
         if problem is not None:
             raise problem
     return raw
+
+
+def _within_bounds(raw: Any) -> bool:
+    """Whether the parsed YAML, with its aliases expanded, has at most MAX_NODES values and
+    MAX_DEPTH levels (walked without recursion, stopping at the first value over)."""
+    stack, seen = [(raw, 1)], 0
+    while stack:
+        value, depth = stack.pop()
+        seen += 1
+        if seen > MAX_NODES or depth > MAX_DEPTH:
+            return False
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for item in value.items() for v in item)
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return True
 
 
 def _where(loc: tuple) -> str:

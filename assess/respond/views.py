@@ -365,8 +365,14 @@ def csrf_expired(error):
     args = request.view_args or {}
     message = _("Your session expired, so nothing on this page was saved yet. "
                 "Check your answers below and press the button again to save them.")  # fmt: skip
-    if "token" in args and drafts.find_by_token(args["token"]) is None:
-        return render_template("errors/404.html"), 404  # an unknown link, whatever was posted
+    # An unknown link is not found, whatever was posted; an invitation's token is not a resume
+    # link, so it is looked up as an invitation.
+    if request.endpoint == "respond.invitation":
+        unknown = clients.invitation_for(args.get("token", "")) is None
+    else:
+        unknown = "token" in args and drafts.find_by_token(args["token"]) is None
+    if unknown:
+        return render_template("errors/404.html"), 404
     if wants_json():
         return error_json("csrf", message, 400)
     if request.endpoint == "respond.page":

@@ -83,6 +83,8 @@ def parse_document(text: str) -> dict[str, Any]:
         where = f" at line {mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise AnswersError("file", f"malformed YAML{where}: {problem}") from None
+    except RecursionError:  # thousands of nested brackets: no answers document is shaped so
+        raise AnswersError("file", "nested too deeply to be an answers document") from None
     if not isinstance(data, dict):
         raise AnswersError("file", "must be a mapping with questionnaire, firm and answers")
     return data
@@ -154,17 +156,31 @@ def validate_firm(firm: Any, questionnaire: Questionnaire) -> dict[str, Any]:
     return out
 
 
+def has_control_characters(text: str, multiline: bool = False) -> bool:
+    """Whether ``text`` holds what is not text: control characters (NUL, escape, line breaks;
+    ``multiline`` text may have line breaks and tabs), lone surrogates (which no database can
+    store) or, on one line, bidirectional controls (which could show it reversed)."""
+    for c in text:
+        category = unicodedata.category(c)
+        if category == "Cs" or (category == "Cc" and not (multiline and c in "\r\n\t")):
+            return True
+        if not multiline and c in BIDI_CONTROLS:
+            return True
+    return False
+
+
 def checked_text(field: str, text: str, max_chars: int) -> str:
     """Free text as stored: stripped, not blank, no control characters, at most ``max_chars``.
 
     A name of spaces, zero-width or direction characters only is blank; control characters
     (NUL, tab, line breaks, bidirectional overrides) are refused rather than silently removed,
-    so that what is stored is exactly what the person sees.
+    so that what is stored is exactly what the person sees. So are lone surrogates (possible in
+    JSON, ``"\\ud800"``), which are not text any database can store.
     """
     text = text.strip()
     if not any(unicodedata.category(c)[0] not in "ZC" for c in text):
         raise AnswersError(field, "is blank", N_("Enter the firm's name"))
-    if any(unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in text):
+    if has_control_characters(text):
         raise AnswersError(field, "contains control characters", N_(
             "Remove the control characters (such as tabs, line breaks or direction marks) "
             "from this text"))  # fmt: skip

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import MEMBER_ROLES, ORGANISATION_KINDS, ApiToken, Membership, Organisation, User
-from ..scoring.answers import N_
+from ..scoring.answers import N_, has_control_characters
 from . import audit, throttle
 
 MIN_PASSWORD_CHARS = 10
@@ -56,7 +56,8 @@ def hasher() -> PasswordHasher:
 def normal_email(email: str) -> str:
     email = (email or "").strip().lower()
     local, _, domain = email.partition("@")
-    if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
+    if (not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email)
+            or has_control_characters(email)):
         raise AccountError("email", N_("%(email)s is not an email address"), email=email)
     return email
 
@@ -108,6 +109,10 @@ def create_organisation(name: str, kind: str, actor: User | None = None) -> Orga
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise AccountError("name", N_("Give a name of 1 to 200 characters"))
+    if has_control_characters(name):
+        # A name is one line: it goes into mail subjects and PDF covers as it is.
+        raise AccountError("name", N_("Remove the control characters (such as tabs, line breaks "
+                                      "or direction marks) from this text"))  # fmt: skip
     if kind not in ORGANISATION_KINDS:
         raise AccountError("kind", N_("Kind must be one of %(kinds)s"),
                            kinds=", ".join(ORGANISATION_KINDS))  # fmt: skip

@@ -25,12 +25,12 @@ from ..models import (
 from ..questionnaire import get_questionnaire
 from ..questionnaire.conditions import Facts
 from ..questionnaire.eligibility import eligibility_test, parse_eligibility
-from ..scoring.answers import N_
+from ..scoring.answers import N_, has_control_characters
 from ..scoring.engine import facts_profile
 from . import audit
 from .questionnaires import current_questionnaire, questionnaire_of
 
-MAX_NAME, MAX_DESCRIPTION, MAX_LINK = 200, 4000, 500
+MAX_NAME, MAX_DESCRIPTION, MAX_LINK, MAX_ELIGIBILITY = 200, 4000, 500, 4000
 
 
 class ProgrammeError(ValueError):
@@ -75,14 +75,25 @@ def facts_of(assessment: Assessment, result: AssessmentResult) -> Facts:
 
 def _checked(name: str, description: str, link: str, eligibility_text: str) -> dict[str, Any]:
     name, description, link = (name or "").strip(), (description or "").strip(), (link or "").strip()
+    eligibility_text = eligibility_text or ""
     if not name or len(name) > MAX_NAME:
         raise ProgrammeError("name", N_("Give a name of 1 to %(max)s characters"), max=MAX_NAME)
+    if has_control_characters(name):
+        raise ProgrammeError("name", N_("Remove the control characters (such as tabs, line "
+                                        "breaks or direction marks) from this text"))  # fmt: skip
     if len(description) > MAX_DESCRIPTION:
         raise ProgrammeError("description", N_("Use at most %(max)s characters"),
                              max=MAX_DESCRIPTION)  # fmt: skip
+    for field, text in (("description", description), ("eligibility", eligibility_text)):
+        if has_control_characters(text, multiline=True):
+            raise ProgrammeError(field, N_("Remove the control characters"))
+    if len(eligibility_text) > MAX_ELIGIBILITY:
+        raise ProgrammeError("eligibility", N_("Use at most %(max)s characters"),
+                             max=MAX_ELIGIBILITY)  # fmt: skip
     if link:
         parts = urlsplit(link)
-        if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > MAX_LINK:
+        if (parts.scheme not in ("http", "https") or not parts.netloc or len(link) > MAX_LINK
+                or any(c.isspace() for c in link) or has_control_characters(link)):
             raise ProgrammeError("link", N_("Give a web address starting with https://"))
     condition = parse_eligibility(eligibility_text, current_questionnaire())
     return {"name": name, "description": description, "link": link or None,

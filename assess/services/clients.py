@@ -30,7 +30,7 @@ from ..models import (
     User,
 )
 from ..questionnaire import PROFILE_FIELDS
-from ..scoring.answers import N_, validate_firm
+from ..scoring.answers import N_, has_control_characters, validate_firm
 from . import audit
 from .drafts import start_assessment, token_hash
 from .questionnaires import current_questionnaire, questionnaire_of
@@ -141,6 +141,8 @@ def client_rows(
                Firm.archived_at.is_not(None) if archived else Firm.archived_at.is_(None))
     )  # fmt: skip
     search = (search or "").strip()
+    if has_control_characters(search):
+        return []  # no name holds one (they are refused), and PostgreSQL cannot compare a NUL
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Firm.name.ilike(pattern, escape="\\"),

@@ -25,7 +25,9 @@ def send(to: str, subject: str, body: str) -> None:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
-    message["Subject"] = subject
+    # One line whatever a name in it holds: a line break in a header would be refused (or, by
+    # a laxer library, start a header of its own).
+    message["Subject"] = " ".join(subject.split())
     message.set_content(body)
     secure = url.scheme == "smtps"
     port = url.port or (465 if secure else 587 if url.scheme == "smtp+starttls" else 25)

@@ -23,7 +23,8 @@ from assess.permissions import PUBLIC, access
 from assess.services import accounts
 from tests import test_access_matrix
 from tests.conftest import csrf_token, empty_tables
-from tests.test_access_matrix import MATRIX, PASSWORD, ROLES, route_url, rules, visitor
+from tests.test_access_matrix import MATRIX, ROLES, route_url, rules, visitor
+from tests.world import PASSWORD
 
 world = test_access_matrix.world  # the matrix's seeded world: two consultancies, an agency, ...
 
