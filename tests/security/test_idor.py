@@ -18,8 +18,10 @@ BAD_IDS = ["0", "-1", "+1", str(2**31), str(2**63), "abc", "1.5", "0x10", "1 OR 
 
 
 # What differs between two answers whatever they say: the page's own address (in the language
-# link) and the CSRF token of the sign-out button (signed with the second it was made).
-VARYING = re.compile(rb'class="lang-switch" href="[^"]*"|name="csrf_token" value="[^"]*"')
+# link), the CSRF token of the sign-out button (signed with the second it was made) and the
+# request id quoted on error pages (and in JSON errors).
+VARYING = re.compile(rb'class="lang-switch" href="[^"]*"|name="csrf_token" value="[^"]*"'
+                     rb'|\b[0-9a-f]{32}\b')
 
 
 def invariant(page: bytes) -> bytes:
