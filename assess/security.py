@@ -1,4 +1,4 @@
-"""Security headers on every response; no caching of pages that show firm data."""
+"""Security headers on every response; no caching of pages that show firm data; the request id."""
 
 from __future__ import annotations
 
@@ -16,14 +16,21 @@ CSP = (
 REQUEST_ID_HEADER = "X-Request-ID"
 
 
-def init_app(app: Flask) -> None:
-    @app.before_request
-    def assign_request_id() -> None:
-        """One id per request, in the audit log, the logs and the response; a proxy's id is kept
-        when it looks like one."""
+def request_id() -> str:
+    """This request's id, in the audit log, the logs and the response: a proxy's X-Request-ID
+    when it looks like one, else a new one. Made on first use, so that a log line written
+    before the request's own hooks run carries it too."""
+    if "request_id" not in g:
         given = request.headers.get(REQUEST_ID_HEADER, "")
         ok = 8 <= len(given) <= 64 and all(c.isalnum() or c in "-_" for c in given)
         g.request_id = given if ok else uuid.uuid4().hex
+    return g.request_id
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id() -> None:
+        request_id()
 
     @app.after_request
     def set_security_headers(response):

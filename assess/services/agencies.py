@@ -27,6 +27,7 @@ from ..questionnaire.eligibility import eligibility_test, parse_eligibility
 from ..scoring.answers import N_
 from ..scoring.engine import facts_profile
 from . import audit
+from .consents import active_consents, in_force
 from .questionnaires import current_questionnaire, questionnaire_of
 
 MAX_NAME, MAX_DESCRIPTION, MAX_LINK = 200, 4000, 500
@@ -45,9 +46,10 @@ class ProgrammeError(ValueError):
 
 
 def consented(agency: Organisation):
-    """The condition for an assessment shared with ``agency`` and not withdrawn."""
+    """The condition for an assessment shared with ``agency`` by a consent in force (neither
+    withdrawn nor past its term)."""
     return Assessment.id.in_(select(Consent.assessment_id).where(
-        Consent.organisation_id == agency.id, Consent.withdrawn_at.is_(None)))  # fmt: skip
+        Consent.organisation_id == agency.id, in_force()))  # fmt: skip
 
 
 def consenting_results(agency: Organisation) -> list[tuple[Assessment, AssessmentResult]]:
@@ -160,8 +162,7 @@ def programmes_for(assessment: Assessment) -> list[Programme]:
     result = db.session.get(AssessmentResult, assessment.id)
     if result is None:
         return []
-    agency_ids = [c.organisation_id for c in assessment.consents
-                  if c.withdrawn_at is None and c.organisation_id is not None]  # fmt: skip
+    agency_ids = list(active_consents(assessment))
     if not agency_ids:
         return []
     facts = facts_of(assessment, result)
