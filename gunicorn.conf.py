@@ -98,12 +98,36 @@ logconfig_dict = {
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, with secrets in paths replaced by ``***``."""
+    """gunicorn's logger, with secrets in paths replaced by ``***``: in the access log, and in
+    gunicorn's own lines, which name the path of every request at debug level and of a request
+    that failed at error level."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         atoms["U"] = redact_path(atoms.get("U", ""))
         return atoms
+
+    def critical(self, msg, *args, **kwargs):
+        super().critical(*_redacted(msg, args), **kwargs)
+
+    def error(self, msg, *args, **kwargs):
+        super().error(*_redacted(msg, args), **kwargs)
+
+    def warning(self, msg, *args, **kwargs):
+        super().warning(*_redacted(msg, args), **kwargs)
+
+    def info(self, msg, *args, **kwargs):
+        super().info(*_redacted(msg, args), **kwargs)
+
+    def debug(self, msg, *args, **kwargs):
+        super().debug(*_redacted(msg, args), **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        super().exception(*_redacted(msg, args), **kwargs)
+
+
+def _redacted(msg, args: tuple) -> tuple:
+    return tuple(redact_path(x) if isinstance(x, str) else x for x in (msg, *args))
 
 
 logger_class = RedactingLogger

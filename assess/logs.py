@@ -19,14 +19,16 @@ from flask import Flask, has_request_context, request
 FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
 NO_REQUEST = "-"
 
-# Resume, invitation and password links carry their secret in the path.
-_SECRET_PATH = re.compile(r"^(/r/|/invitation/|/password/(?:reset|invitation)/)[^/]+")
+# Resume, invitation and password links carry their secret in the path: found anywhere in a
+# text (a whole URI, a server's message quoting a request line), up to the next separator.
+_SECRET_PATH = re.compile(r"(/r/|/invitation/|/password/(?:reset|invitation)/)[^/?#\s'\"]+")
 _factory_lock = threading.Lock()
 _factory_installed = False
 
 
 def redact_path(path: str) -> str:
-    """``path`` with the secret of a resume, invitation or password link replaced by ``***``."""
+    """``path`` (or any text) with the secret of each resume, invitation or password link in it
+    replaced by ``***``."""
     return _SECRET_PATH.sub(r"\1***", path)
 
 
@@ -41,7 +43,8 @@ def current_request_id() -> str:
 
 class RequestFormatter(logging.Formatter):
     """``FORMAT`` by default; fills in the request id of a record made before the record factory
-    was installed (a library's record at import time, say) instead of failing on it."""
+    was installed (a library's record at import time, say) instead of failing on it, and leaves
+    the database's own words out of a traceback (see ``formatException``)."""
 
     def __init__(self, fmt: str | None = FORMAT, datefmt: str | None = None):
         super().__init__(fmt, datefmt)
@@ -50,6 +53,40 @@ class RequestFormatter(logging.Formatter):
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id()
         return super().format(record)
+
+    def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
+        """The traceback, with each database error's message replaced by its names: PostgreSQL
+        quotes the values of the row at fault ("Key (name)=(...)", "Failing row contains
+        (...)"), which may be answers or a firm's name. The statement's parameters are never
+        there in the first place (``hide_parameters``)."""
+        text = super().formatException(ei)
+        for error in _chain(ei[1]):
+            diag = getattr(error, "diag", None)
+            message = str(error)
+            if diag is not None and message:
+                text = text.replace(message, _described(error, diag))
+        return text
+
+
+def _chain(error: BaseException | None) -> list[BaseException]:
+    """``error``, the driver's error it wraps, and their causes and contexts."""
+    seen: list[BaseException] = []
+    todo = [error]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is s for s in seen):
+            continue
+        seen.append(current)
+        todo += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return seen
+
+
+def _described(error: BaseException, diag) -> str:
+    names = [f"{label} {value}" for label, value in (
+        ("SQLSTATE", diag.sqlstate), ("table", diag.table_name), ("column", diag.column_name),
+        ("constraint", diag.constraint_name)) if value]  # fmt: skip
+    return (f"{type(error).__name__} ({', '.join(names)}); the database's message is not "
+            "logged, as it may quote the row's values")
 
 
 def install_record_factory() -> None:
