@@ -146,7 +146,11 @@ def test_consent_records_upgrade_with_names_and_term_and_downgrade(scratch_url):
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT count(*) FROM consent")).scalar() == 1
             assert "firm_name" not in {c["name"] for c in inspect(conn).get_columns("consent")}
+            assert "ix_assessment_previous_id" not in {
+                i["name"] for i in inspect(conn).get_indexes("assessment")}  # fmt: skip
         upgrade()
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT firm_name FROM consent")).scalar() == "예시정밀"
+            assert "ix_invitation_assessment_id" in {
+                i["name"] for i in inspect(conn).get_indexes("invitation")}  # fmt: skip
         db.engine.dispose()

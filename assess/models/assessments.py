@@ -53,7 +53,8 @@ class Assessment(db.Model):
 
     id: Mapped[intpk]
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id"), index=True)
-    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"))
+    # Indexed, as every column that refers to an assessment: deleting one (a purge) checks it.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
     questionnaire_id: Mapped[str] = mapped_column(String(64))
     questionnaire_version: Mapped[int]
     language: Mapped[str] = mapped_column(String(2), default="ko")
