@@ -16,6 +16,8 @@ from types import TracebackType
 
 from flask import Flask, has_request_context, request
 
+from .security import request_id
+
 FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
 NO_REQUEST = "-"
 
@@ -34,11 +36,7 @@ def redact_path(path: str) -> str:
 
 def current_request_id() -> str:
     """The id of the request being handled on this thread, or ``-`` outside one."""
-    if not has_request_context():
-        return NO_REQUEST
-    from .security import request_id
-
-    return request_id()
+    return request_id() if has_request_context() else NO_REQUEST
 
 
 class RequestFormatter(logging.Formatter):

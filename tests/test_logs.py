@@ -61,16 +61,16 @@ class RecordingClient(FlaskClient):
 
 @pytest.fixture
 def recorded(app, caplog):
-    """Every logger at DEBUG (but SQLAlchemy's: see above), and test clients that note which
-    records each request wrote."""
+    """Every logger at DEBUG (but SQLAlchemy's: see above), and the app's test clients noting
+    which records each request wrote (in ``caplog.requests``)."""
     caplog.set_level(logging.DEBUG)
     for name in list(logging.root.manager.loggerDict):
         if not name.startswith("sqlalchemy"):
             caplog.set_level(logging.DEBUG, logger=name)
     app.config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8)
-    RecordingClient.handler = caplog.handler
-    RecordingClient.requests = []
-    app.test_client_class = RecordingClient
+    caplog.requests = []
+    app.test_client_class = type("Recording", (RecordingClient,),
+                                 {"handler": caplog.handler, "requests": caplog.requests})
     return caplog
 
 
@@ -173,7 +173,7 @@ def test_every_line_written_in_a_request_carries_its_id(app, recorded, inbox):  
     respondent_journey(app)
     consultant_journey(app, inbox)
     api_journey(app)
-    requests = RecordingClient.requests
+    requests = recorded.requests
     assert len(requests) > 50
     with_lines = [(rid, records) for rid, records in requests if records]
     assert len(with_lines) >= 5  # saves, submits, renders, mail: not a check of nothing
