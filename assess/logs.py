@@ -50,6 +50,9 @@ class RequestFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id()
+        if record.exc_info:
+            # Not the text another handler's formatter may have cached on the record.
+            record.exc_text = self.formatException(record.exc_info)
         return super().format(record)
 
     def formatException(self, ei) -> str:  # noqa: N802 (logging's name)
