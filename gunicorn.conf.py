@@ -7,9 +7,10 @@ server (systemd unit or Procfile): PORT, WEB_CONCURRENCY, WEB_THREADS, WEB_TIMEO
 from __future__ import annotations
 
 import os
-import re
 
 from gunicorn.glogging import Logger
+
+from assess.logs import redact_path
 
 # Where to listen: PORT (5000) on loopback, since the app sits behind a reverse proxy that ends
 # TLS. BIND changes the address: a host (BIND=0.0.0.0 on a platform that routes to $PORT) or a
@@ -66,20 +67,67 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 accesslog = "-" if os.environ.get("ACCESS_LOG", "") in ("1", "true") else None
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
 
-_SECRET_PATH = re.compile(r"^(/r/|/invitation/|/password/(?:reset|invitation)/)[^/]+")
+# Every other log line (the app's, its libraries', gunicorn's own) goes to stderr in the app's
+# format (assess/logs.py): time, process, level, logger, request_id=..., message. A line written
+# while a request is handled carries that request's id, the same as its access line and its
+# X-Request-ID header. The root logger takes LOG_LEVEL, so LOG_LEVEL=debug shows the app's
+# debug lines; SQLAlchemy keeps its own WARNING level (its echo would print rows).
+_LEVEL = loglevel.upper()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "app": {"()": "assess.logs.RequestFormatter"},
+        "access": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "app": {"class": "logging.StreamHandler", "formatter": "app", "stream": "ext://sys.stderr"},
+        "access": {"class": "logging.StreamHandler", "formatter": "access",
+                   "stream": "ext://sys.stdout"},
+    },
+    "root": {"level": _LEVEL, "handlers": ["app"]},
+    "loggers": {
+        "gunicorn.error": {"level": _LEVEL, "handlers": [], "propagate": True,
+                           "qualname": "gunicorn.error"},
+        # Off unless ACCESS_LOG: gunicorn still builds the line, and nothing writes it.
+        "gunicorn.access": {"level": "INFO" if accesslog else "CRITICAL",
+                            "handlers": ["access"] if accesslog else [], "propagate": False,
+                            "qualname": "gunicorn.access"},
+    },
+}  # fmt: skip
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger, with secrets in paths replaced by ``***``."""
+    """gunicorn's logger, with secrets in paths replaced by ``***``: in the access log, and in
+    gunicorn's own lines, which name the path of every request at debug level and of a request
+    that failed at error level."""
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         atoms["U"] = redact_path(atoms.get("U", ""))
         return atoms
 
+    def critical(self, msg, *args, **kwargs):
+        super().critical(*_redacted(msg, args), **kwargs)
 
-def redact_path(path: str) -> str:
-    return _SECRET_PATH.sub(r"\1***", path)
+    def error(self, msg, *args, **kwargs):
+        super().error(*_redacted(msg, args), **kwargs)
+
+    def warning(self, msg, *args, **kwargs):
+        super().warning(*_redacted(msg, args), **kwargs)
+
+    def info(self, msg, *args, **kwargs):
+        super().info(*_redacted(msg, args), **kwargs)
+
+    def debug(self, msg, *args, **kwargs):
+        super().debug(*_redacted(msg, args), **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        super().exception(*_redacted(msg, args), **kwargs)
+
+
+def _redacted(msg, args: tuple) -> tuple:
+    return tuple(redact_path(x) if isinstance(x, str) else x for x in (msg, *args))
 
 
 logger_class = RedactingLogger

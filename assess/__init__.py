@@ -41,8 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
     bodies.init_app(app)  # runs first: a bad body is named as such, not as a CSRF failure
     _trust_proxies(app)
 
-    from . import i18n, jobs, limits, models, permissions, security, static_files  # noqa: F401  (models register tables,
+    from . import i18n, jobs, limits, logs, models, permissions, security, static_files  # noqa: F401  (models register tables,
     # jobs its commit hook)
+
+    logs.init_app(app)
 
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
@@ -107,4 +109,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # A deleted or overwritten row (a purge, a changed answer) is overwritten with zeros in
+        # the file, not left in free space where a copy of the file would still hold it.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()

@@ -132,3 +132,73 @@ def worker_command(workers: int) -> None:
     from .jobs.worker import run_worker
 
     run_worker(current_app._get_current_object(), workers)  # type: ignore[attr-defined]
+
+
+@cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
+@click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Purge personal data (assessments, drafts, firms, invitations, API tokens) "
+                   "last active before this day instead of RETENTION_DAYS and "
+                   "DRAFT_RETENTION_DAYS ago. The other records keep their own periods.")  # fmt: skip
+def purge_command(dry_run: bool, before) -> None:
+    """Delete personal data past its retention period: rows deleted, files removed, one audit
+    entry with the count of each kind. Consent records are kept, detached from the purged
+    assessments, for CONSENT_RECORD_DAYS after the consent ended. See docs/privacy.md.
+
+    Meant to run daily (a systemd timer or cron); running it again purges nothing more.
+    """
+    from .extensions import db
+    from .services import retention
+
+    try:
+        cut = retention.cutoffs(before=before.date() if before else None)
+    except retention.PurgeError as exc:
+        fail(str(exc), 2)
+    plan = retention.plan_purge(cut)
+    click.echo("Purge of personal data past its retention period"
+               + (" (dry run: nothing is deleted)." if dry_run else "."))  # fmt: skip
+    _echo_cutoffs(cut)
+    if dry_run:
+        db.session.rollback()
+        _echo_counts(plan.counts(), "Would delete:", "Would keep:")
+        return
+    counts = retention.purge(plan)
+    db.session.commit()
+    retention.checkpoint()
+    db.session.commit()
+    # Files only once the rows are gone for good: a failed commit leaves both as they were.
+    errors = retention.remove_files(plan.pdf_files + plan.batch_files)
+    _echo_counts(counts, "Deleted:", "Kept:")
+    click.echo("Recorded in the audit log as data.purge (counts only).")
+    for line in errors:
+        click.echo(f"error: not removed: {line}", err=True)
+    if errors:
+        fail(f"{len(errors)} files could not be removed; the next purge tries again", 1)
+
+
+def _echo_cutoffs(cut) -> None:
+    config = current_app.config
+    given = f"--before {cut.before.isoformat()}" if cut.before else None
+    click.echo("Last active before (UTC):")
+    for label, at, why in (
+        ("personal data", cut.personal, given or f"RETENTION_DAYS={config['RETENTION_DAYS']}"),
+        ("drafts", cut.drafts, given or f"DRAFT_RETENTION_DAYS={config['DRAFT_RETENTION_DAYS']}"),
+        ("consent records, after they ended", cut.consent_records,
+         f"CONSENT_RECORD_DAYS={config['CONSENT_RECORD_DAYS']}"),
+        ("audit log", cut.audit, f"AUDIT_RETENTION_DAYS={config['AUDIT_RETENTION_DAYS']}"),
+        ("batches and webhook deliveries", cut.jobs,
+         f"JOB_RETENTION_DAYS={config['JOB_RETENTION_DAYS']}"),
+        ("failed sign-ins", cut.login_failures,
+         f"LOGIN_WINDOW_SECONDS={config['LOGIN_WINDOW_SECONDS']}"),
+    ):  # fmt: skip
+        click.echo(f"  {label:<34} {at:%Y-%m-%d %H:%M}  ({why})")
+
+
+def _echo_counts(counts: dict[str, int], deleted: str, kept: str) -> None:
+    from .services.retention import KEPT, KINDS
+
+    width = max(len(str(n)) for n in counts.values())
+    for title, kinds in ((deleted, KINDS), (kept, KEPT)):
+        click.echo(title)
+        for kind, what in kinds.items():
+            click.echo(f"  {counts[kind]:>{width}}  {kind:<19} {what}")

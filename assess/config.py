@@ -64,6 +64,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BATCH_DIR": os.environ.get("BATCH_DIR", str(Path(instance_path) / "batches")),
         # How long a consent to share with an agency lasts at most (the firm may withdraw sooner).
         "CONSENT_YEARS": int(os.environ.get("CONSENT_YEARS", "2")),
+        # Retention, in days, enforced by `assess purge` (see docs/privacy.md): personal data
+        # after its last activity, abandoned drafts, the audit log, consent records after the
+        # consent ended, and finished background work (batch ZIPs, webhook deliveries).
+        "RETENTION_DAYS": _days("RETENTION_DAYS", 3 * 365),
+        "DRAFT_RETENTION_DAYS": _days("DRAFT_RETENTION_DAYS", 365),
+        "AUDIT_RETENTION_DAYS": _days("AUDIT_RETENTION_DAYS", 2 * 365),
+        "CONSENT_RECORD_DAYS": _days("CONSENT_RECORD_DAYS", 5 * 365),
+        "JOB_RETENTION_DAYS": _days("JOB_RETENTION_DAYS", 30),
         # Webhooks: the POST's timeout, and the seconds before each retry (at most one attempt
         # more than there are delays). Private targets and plain http only for tests.
         "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
@@ -119,10 +127,38 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if config["WEBHOOK_ALLOW_PRIVATE"] and config["ENV_NAME"] == "production":
         raise ConfigError("WEBHOOK_ALLOW_PRIVATE is for tests only: in production a webhook "
                           "must never reach loopback, private or link-local addresses")
+    _check_retention(config)
     if config["AGGREGATE_MIN_CELL"] < 3 or config["AGGREGATE_PROTECTION_WIDTH"] < 1:
         raise ConfigError("AGGREGATE_MIN_CELL must be at least 3 and AGGREGATE_PROTECTION_WIDTH "
                           "at least 1: agencies must never see a figure about one or two firms")
     return config
+
+
+def _days(name: str, default: int) -> int:
+    text = os.environ.get(name, str(default))
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of days, got {text!r}") from None
+
+
+# The access records of a system that processes personal data are kept at least a year (Korea's
+# standard on the safety measures for personal information, art. 8): a shorter audit retention
+# is refused rather than quietly breaking that.
+MIN_AUDIT_RETENTION_DAYS = 365
+RETENTION_KEYS = ("RETENTION_DAYS", "DRAFT_RETENTION_DAYS", "AUDIT_RETENTION_DAYS",
+                  "CONSENT_RECORD_DAYS", "JOB_RETENTION_DAYS")  # fmt: skip
+
+
+def _check_retention(config: dict) -> None:
+    for key in RETENTION_KEYS:
+        if int(config[key]) < 1:
+            raise ConfigError(f"{key} must be at least 1 day, got {config[key]!r}")
+    if config["AUDIT_RETENTION_DAYS"] < MIN_AUDIT_RETENTION_DAYS:
+        raise ConfigError(
+            f"AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS}: the audit log "
+            "records access to personal data, which is kept at least a year"
+        )
 
 
 def _seconds(text: str) -> tuple[float, ...]:
@@ -203,9 +239,13 @@ def normalise_database_url(url: str) -> str:
 def engine_options(url: str) -> dict:
     """SQLite waits for a busy writer instead of failing; PostgreSQL drops dead connections and
     gives up connecting to an unreachable server after a few seconds (rather than hanging a
-    request, or a readiness check, for the operating system's TCP timeout)."""
+    request, or a readiness check, for the operating system's TCP timeout).
+
+    Statement parameters are answers, firm names and token hashes: they are never written into
+    a database error's message (which a traceback in the log would carry) nor into SQL echo."""
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 15}}
+        return {"connect_args": {"timeout": 15}, "hide_parameters": True}
     if url.startswith("postgresql"):
-        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
-    return {"pool_pre_ping": True}
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5},
+                "hide_parameters": True}  # fmt: skip
+    return {"pool_pre_ping": True, "hide_parameters": True}

@@ -1,4 +1,4 @@
-"""Security headers on every response; no caching of pages that show firm data."""
+"""Security headers on every response; no caching of pages that show firm data; the request id."""
 
 from __future__ import annotations
 

@@ -88,7 +88,8 @@ def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True,
-                                                       "connect_args": {"connect_timeout": 5}}
+                                                       "connect_args": {"connect_timeout": 5},
+                                                       "hide_parameters": True}
 
 
 def test_production_refuses_webhooks_to_private_addresses(monkeypatch, tmp_path):

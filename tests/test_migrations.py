@@ -114,3 +114,43 @@ def test_upgrade_downgrade_upgrade_with_data(scratch_url):
             inspect(db.engine).get_table_names()
         )
         db.engine.dispose()
+
+
+def test_consent_records_upgrade_with_names_and_term_and_downgrade(scratch_url):
+    """0009 names the firm and the agency on existing consents and gives them their term; a
+    downgrade keeps the consents still tied to an assessment."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade(revision="0008")
+        with db.engine.begin() as conn:
+            insert_sample(conn)
+            conn.execute(text(
+                "INSERT INTO organisation (name, kind, created_at) "
+                "VALUES ('부산지원센터', 'agency', CURRENT_TIMESTAMP)"))  # fmt: skip
+            for _ in range(2):
+                conn.execute(text(
+                    "INSERT INTO consent (assessment_id, recipient, organisation_id, scope, "
+                    "text_version, given_at) SELECT assessment.id, 'agency:' || organisation.id, "
+                    "organisation.id, 'results', 'v1', '2024-02-29 10:00:00' "
+                    "FROM assessment, organisation"))  # fmt: skip
+        upgrade()
+        with db.engine.begin() as conn:
+            rows = conn.execute(text(
+                "SELECT firm_name, recipient_name, expires_at, data_purged_at FROM consent")).all()
+            assert [(r[0], r[1], r[3]) for r in rows] == [("예시정밀", "부산지원센터", None)] * 2
+            assert str(rows[0][2]).startswith("2026-02-28 10:00:00")  # two years; no 29 Feb
+            conn.execute(text("UPDATE consent SET assessment_id = NULL, "
+                              "data_purged_at = CURRENT_TIMESTAMP WHERE id = (SELECT max(id) "
+                              "FROM consent)"))  # fmt: skip
+        downgrade(revision="0008")
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM consent")).scalar() == 1
+            assert "firm_name" not in {c["name"] for c in inspect(conn).get_columns("consent")}
+            assert "ix_assessment_previous_id" not in {
+                i["name"] for i in inspect(conn).get_indexes("assessment")}  # fmt: skip
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT firm_name FROM consent")).scalar() == "예시정밀"
+            assert "ix_invitation_assessment_id" in {
+                i["name"] for i in inspect(conn).get_indexes("invitation")}  # fmt: skip
+        db.engine.dispose()

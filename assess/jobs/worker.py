@@ -17,6 +17,7 @@ from huey.consumer import Consumer
 
 from reports.sandbox import default_pool, set_default_pool_size
 
+from ..logs import RequestFormatter
 from . import queue_of, tasks
 
 # A graceful stop waits this long for the renders in hand (each is capped at 20 s) before the
@@ -42,7 +43,9 @@ def run_worker(app: Flask, workers: int = 2) -> None:
     # start rather than before it, so that a stop signal finds the consumer's handlers in place.
     for render_process in default_pool().workers:
         threading.Thread(target=render_process.start, name="render-warm-up", daemon=True).start()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(RequestFormatter())  # the web app's format; no database values
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     queue = queue_of(app)
     with app.app_context():
         work = tasks.unfinished_work()

@@ -53,7 +53,8 @@ class Assessment(db.Model):
 
     id: Mapped[intpk]
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id"), index=True)
-    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"))
+    # Indexed, as every column that refers to an assessment: deleting one (a purge) checks it.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
     questionnaire_id: Mapped[str] = mapped_column(String(64))
     questionnaire_version: Mapped[int]
     language: Mapped[str] = mapped_column(String(2), default="ko")
@@ -117,22 +118,35 @@ class AssessmentResult(db.Model):
 
 
 class Consent(db.Model):
-    """A respondent's choice to share results with a support agency, and its withdrawal."""
+    """A respondent's choice to share results with a support agency, and its withdrawal.
+
+    The record outlives the assessment: when the assessment is purged the consent is detached
+    (``assessment_id`` NULL, ``data_purged_at`` set) and kept, without any answer or score, for
+    ``CONSENT_RECORD_DAYS`` after it ended, so that who agreed to share what with whom, and
+    when, can still be shown (see docs/privacy.md)."""
 
     __tablename__ = "consent"
 
     id: Mapped[intpk]
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(64))
     # The agency the firm agreed to share with (None: consents given before agencies were named,
     # which no agency sees).
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     scope: Mapped[str] = mapped_column(String(32), default="results")
     text_version: Mapped[str] = mapped_column(String(16))
+    # Who agreed and with whom, as named when the consent was given: the record still says so
+    # once the firm's data is purged or the agency renamed.
+    firm_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    recipient_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     given_at: Mapped[timestamp]
+    # The end of the term the firm agreed to (CONSENT_YEARS after it was given, at that time).
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the assessment it covered was purged: nothing is shared from then on.
+    data_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    assessment: Mapped[Assessment] = relationship(back_populates="consents")
+    assessment: Mapped[Assessment | None] = relationship(back_populates="consents")
 
     def __repr__(self) -> str:
         state = "withdrawn" if self.withdrawn_at else "active"

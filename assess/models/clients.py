@@ -34,7 +34,7 @@ class Invitation(db.Model):
     created_at: Mapped[timestamp]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"))
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), index=True)
 
     firm: Mapped[Firm] = relationship()
     organisation: Mapped[Organisation] = relationship()

@@ -5,7 +5,6 @@ control."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ from ..questionnaire.eligibility import eligibility_test, parse_eligibility
 from ..scoring.answers import N_, has_control_characters
 from ..scoring.engine import facts_profile
 from . import audit
+from .consents import active_consents, in_force
 from .questionnaires import current_questionnaire, questionnaire_of
 
 MAX_NAME, MAX_DESCRIPTION, MAX_LINK, MAX_ELIGIBILITY = 200, 4000, 500, 4000
@@ -46,12 +46,10 @@ class ProgrammeError(ValueError):
 
 
 def consented(agency: Organisation):
-    """The condition for an assessment shared with ``agency``, not withdrawn, and given within
-    ``CONSENT_YEARS`` (what the firm agreed to: sharing for at most that long)."""
-    since = datetime.now(UTC) - timedelta(days=365 * current_app.config["CONSENT_YEARS"])
+    """The condition for an assessment shared with ``agency`` by a consent in force (neither
+    withdrawn nor past its term)."""
     return Assessment.id.in_(select(Consent.assessment_id).where(
-        Consent.organisation_id == agency.id, Consent.withdrawn_at.is_(None),
-        Consent.given_at >= since))  # fmt: skip
+        Consent.organisation_id == agency.id, in_force()))  # fmt: skip
 
 
 def consenting_results(agency: Organisation) -> list[tuple[Assessment, AssessmentResult]]:
@@ -175,8 +173,7 @@ def programmes_for(assessment: Assessment) -> list[Programme]:
     result = db.session.get(AssessmentResult, assessment.id)
     if result is None:
         return []
-    agency_ids = [c.organisation_id for c in assessment.consents
-                  if c.withdrawn_at is None and c.organisation_id is not None]  # fmt: skip
+    agency_ids = list(active_consents(assessment))
     if not agency_ids:
         return []
     facts = facts_of(assessment, result)

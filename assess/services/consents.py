@@ -1,11 +1,17 @@
 """A respondent's consent to share results with a named support agency: given, withdrawn,
-recorded. Each agency is asked separately; refusing changes nothing in the firm's results."""
+recorded. Each agency is asked separately; refusing changes nothing in the firm's results.
+
+A consent is in force from when it is given until it is withdrawn or its term (CONSENT_YEARS, as
+the firm was told) runs out, whichever comes first; the record itself is kept longer (see
+``services.retention``).
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import and_, select
 
 from ..extensions import db
 from ..models import Assessment, Consent, Organisation
@@ -21,18 +27,48 @@ def agencies() -> list[Organisation]:
         select(Organisation).where(Organisation.kind == "agency").order_by(Organisation.name)))
 
 
+def in_force(now: datetime | None = None):
+    """The SQL condition for a consent in force: neither withdrawn nor past its term."""
+    now = now or datetime.now(UTC)
+    return and_(Consent.withdrawn_at.is_(None), Consent.expires_at > now)
+
+
+def is_in_force(consent: Consent, now: datetime | None = None) -> bool:
+    now = now or datetime.now(UTC)
+    expires = consent.expires_at
+    if expires.tzinfo is None:  # SQLite hands back naive UTC
+        expires = expires.replace(tzinfo=UTC)
+    return consent.withdrawn_at is None and expires > now
+
+
 def active_consents(assessment: Assessment) -> dict[int, Consent]:
     """Agency id → the consent in force."""
+    now = datetime.now(UTC)
     return {c.organisation_id: c for c in assessment.consents
-            if c.withdrawn_at is None and c.organisation_id is not None}  # fmt: skip
+            if c.organisation_id is not None and is_in_force(c, now)}  # fmt: skip
+
+
+def term_end(given_at: datetime) -> datetime:
+    """The end of a consent given at ``given_at``: CONSENT_YEARS later, on the same calendar day
+    (29 February becomes 28 February)."""
+    years = current_app.config["CONSENT_YEARS"]
+    try:
+        return given_at.replace(year=given_at.year + years)
+    except ValueError:
+        return given_at.replace(year=given_at.year + years, day=28)
 
 
 def give_consent(assessment: Assessment, agency: Organisation) -> Consent:
     """Share ``assessment``'s results with ``agency`` (once; a repeat changes nothing)."""
     consent = active_consents(assessment).get(agency.id)
     if consent is None:
+        now = datetime.now(UTC)
+        firm = assessment.firm
         consent = Consent(assessment=assessment, recipient=f"agency:{agency.id}",
-                          organisation_id=agency.id, text_version=CONSENT_TEXT_VERSION)  # fmt: skip
+                          organisation_id=agency.id, text_version=CONSENT_TEXT_VERSION,
+                          firm_name=(firm.name if firm else "") or assessment.profile.get(
+                              "name", ""), recipient_name=agency.name,
+                          given_at=now, expires_at=term_end(now))  # fmt: skip
         db.session.add(consent)
         db.session.flush()
         audit.record("consent.give", f"assessment:{assessment.id}", None, agency=agency.id)

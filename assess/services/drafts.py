@@ -6,6 +6,7 @@ Services flush; the caller (a view or CLI command) commits once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -26,6 +27,8 @@ from .questionnaires import current_questionnaire, questionnaire_of
 # The revision column is a 32-bit integer on PostgreSQL; a posted revision outside this range
 # cannot be the one a page was loaded at, so it is a conflict, never a database error.
 MAX_REVISION = 2**31 - 1
+# Ids and revisions only: never an answer, a profile field or a resume link.
+log = logging.getLogger(__name__)
 
 
 def token_hash(token: str) -> str:
@@ -91,6 +94,7 @@ def _store(assessment: Assessment, revision: int, **values: Any) -> None:
             raise AlreadySubmitted()
         raise RevisionConflict(assessment.revision)
     db.session.refresh(assessment)
+    log.debug("assessment %d saved at revision %d", assessment.id, assessment.revision)
 
 
 def save_profile(assessment: Assessment, profile: dict[str, Any], revision: int) -> None:

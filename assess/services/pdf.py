@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import time
@@ -29,6 +30,7 @@ from .submission import previous_result, result_of
 HEARTBEAT_KEY = "worker-heartbeat"
 HEARTBEAT_EVERY = 2.0  # seconds between a worker's heartbeats
 HEARTBEAT_STALE = 10.0  # no heartbeat for this long: no worker is running
+log = logging.getLogger(__name__)  # ids, languages and timings only
 
 
 def report_view(
@@ -146,10 +148,15 @@ def assessment_pdf(
     path = cache_path(assessment, lang, issuer, notes, with_answers=with_answers)
     cache_dir = path.parent
     try:
-        return path.read_bytes()
+        pdf = path.read_bytes()
+        log.debug("report of assessment %d (%s) read from the cache", assessment.id, lang)
+        return pdf
     except FileNotFoundError:
         pass
+    started = time.perf_counter()
     pdf = render_pdf(report_view(assessment, lang, issuer, notes, with_answers=with_answers))
+    log.info("report of assessment %d (%s) rendered in %.0f ms, %d bytes", assessment.id, lang,
+             (time.perf_counter() - started) * 1000, len(pdf))  # fmt: skip
     cache_dir.mkdir(parents=True, exist_ok=True)
     # Write then rename: a concurrent reader never sees half a file.
     fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".part")

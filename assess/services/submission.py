@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from ..questionnaire import Questionnaire
 from ..scoring import AnswersDocument, result_json, score
 from . import webhooks
 from .questionnaires import questionnaire_of
+
+log = logging.getLogger(__name__)  # ids and counts only, never answers
 
 
 def document_of(assessment: Assessment) -> AnswersDocument:
@@ -100,6 +103,7 @@ def submit(assessment: Assessment) -> bool:
     )  # fmt: skip
     db.session.flush()
     webhooks.on_submitted(assessment, data)
+    log.info("assessment %d submitted (%d findings)", assessment.id, len(data["findings"]))
     return True
 
 

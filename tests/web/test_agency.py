@@ -100,17 +100,27 @@ def test_the_agencys_report_leaves_out_the_firms_answers(app, analyst):
     assert "공유정밀" in agency
 
 
-def test_a_consent_lapses_after_consent_years(app, analyst):
-    _, shared = submitted_firm(app, "공유정밀", ["부산중소기업지원센터"])
-    assert analyst.get(f"/agency/firms/{shared}").status_code == 200
-    years = app.config["CONSENT_YEARS"]
+def test_a_consent_ends_with_its_term_and_the_firm_may_give_it_again(app, analyst):
+    me, shared = submitted_firm(app, "기한정밀", ["부산중소기업지원센터"])
     with app.app_context():
         consent = db.session.scalar(select(Consent).where(Consent.assessment_id == shared))
-        consent.given_at = datetime.now(UTC) - timedelta(days=365 * years + 1)
+        # The term the firm was told: CONSENT_YEARS from the day it agreed.
+        assert consent.expires_at.year == consent.given_at.year + app.config["CONSENT_YEARS"]
+        ago = datetime.now(UTC) - timedelta(days=1)
+        consent.given_at, consent.expires_at = ago - timedelta(days=730), ago
         db.session.commit()
     assert analyst.get(f"/agency/firms/{shared}").status_code == 404
-    assert analyst.get(f"/agency/firms/{shared}/report-ko.pdf").status_code == 404
-    assert "공유정밀" not in analyst.get("/agency/firms").text
+    assert "기한정밀" not in unescape(analyst.get("/agency/firms").text)
+    results = me.client.get(me.url("results") + "?lang=en")
+    assert "Withdraw consent" not in results.text  # nothing in force to withdraw
+    response = me.client.post(me.url("consent"), data={
+        "csrf_token": csrf_token(results.text), "action": "give", "share": "y",
+        "agency": agency_named(app, "부산중소기업지원센터")})  # fmt: skip
+    assert response.status_code == 303
+    assert analyst.get(f"/agency/firms/{shared}").status_code == 200
+    with app.app_context():
+        records = list(db.session.scalars(select(Consent).where(Consent.assessment_id == shared)))
+        assert len(records) == 2  # the ended consent stays on record beside the new one
 
 
 @pytest.mark.parametrize(("eligibility", "expected"), [
