@@ -35,6 +35,8 @@ APP_COMMANDS = {
             "sign-ins (consultant, agency analyst, administrator) whose passwords are printed once.",
     "import": "Store answers documents (YAML or JSON) as submitted assessments.",
     "orgs": "Organisations: consultancies and support agencies.",
+    "purge": "Delete personal data past its retention period: rows deleted, files removed, one "
+             "audit entry with the count of each kind.",
     "routes": "Show the routes for the app.",
     "run": "Run a development server.",
     "shell": "Run a shell in the app context.",

@@ -35,6 +35,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
 from .i18n import person_message
+from .logs import redact_path
 from .scoring import AnswersError
 from .security import request_id
 from .services.batches import BatchError
@@ -162,7 +163,7 @@ def init_app(app: Flask) -> None:
         "read-only transaction" under InternalError."""
         _forget_transaction()
         current_app.logger.error("database unavailable, request id %s: %s %s",
-                                 request_id(), request.method, request.path,
+                                 request_id(), request.method, redact_path(request.path),
                                  exc_info=error)  # fmt: skip
         saving = request.method not in ("GET", "HEAD", "OPTIONS")
         return _failure(503, NOT_SAVED if saving else CANNOT_SHOW,
@@ -265,7 +266,7 @@ def _failure(code: int, message, headers: dict | None = None):
 def log_failure(app: Flask, exc_info) -> None:
     """Flask's log line for an unhandled exception, with the request id the person was shown."""
     app.logger.error("unhandled error, request id %s: %s %s", request_id(), request.method,
-                     request.path, exc_info=exc_info)  # fmt: skip
+                     redact_path(request.path), exc_info=exc_info)  # fmt: skip
 
 
 def _flatten(detail, path: tuple[str, ...] = ()):

@@ -11,10 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from functools import partial
-from types import TracebackType
 
-from flask import Flask, has_request_context, request
+from flask import Flask, has_request_context
 
 from .security import request_id
 
@@ -115,13 +113,5 @@ def init_app(app: Flask) -> None:
     # Flask's own handler (``assess run``, a shell), used when nothing else handles the app's
     # records; under gunicorn the root logger's handler of gunicorn.conf.py does.
     default_handler.setFormatter(RequestFormatter())
-    # Flask names the path of a failed request in its log line: not the secret in it.
-    app.log_exception = partial(_log_exception, app)  # type: ignore[method-assign]
-
-
-ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | tuple[None, None, None]
-
-
-def _log_exception(app: Flask, exc_info: ExcInfo) -> None:
-    app.logger.error("Exception on %s [%s]", redact_path(request.path), request.method,
-                     exc_info=exc_info)  # fmt: skip
+    # The log line of a failed request (errors.log_failure) names its path through
+    # ``redact_path``: never the secret in it.
