@@ -15,9 +15,10 @@ from assess.cli import overview
 def test_the_quick_overview_lists_the_whole_apps_commands(app):
     from assess.commands import cli
 
-    context = click.Context(cli, obj=ScriptInfo(create_app=lambda: app))
-    full = {name: cli.get_command(context, name).get_short_help_str(limit=1000)
-            for name in cli.list_commands(context)}  # fmt: skip
+    # Closing the context pops the app context Flask's group pushed to load the app.
+    with click.Context(cli, obj=ScriptInfo(create_app=lambda: app)) as context:
+        full = {name: cli.get_command(context, name).get_short_help_str(limit=1000)
+                for name in cli.list_commands(context)}  # fmt: skip
     quick = overview()
     context = click.Context(quick)
     listed = {name: quick.get_command(context, name).get_short_help_str(limit=1000)
