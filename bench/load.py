@@ -174,6 +174,8 @@ def outcome_of(error: BaseException) -> str:
         return "connection closed without an answer"
     if isinstance(error, ConnectionResetError | BrokenPipeError):
         return "connection reset"
+    if isinstance(error, http.client.IncompleteRead):
+        return "answer cut off"
     if isinstance(error, TimeoutError | socket.timeout):
         return "timeout"
     return type(error).__name__

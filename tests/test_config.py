@@ -53,3 +53,16 @@ def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True,
                                                        "connect_args": {"connect_timeout": 5}}
+
+
+@pytest.mark.parametrize("seconds", ["0", "-5", "7200"])
+def test_a_job_lease_outside_one_second_to_an_hour_refuses_to_start(monkeypatch, seconds):
+    monkeypatch.setenv("JOB_LEASE_SECONDS", seconds)
+    with pytest.raises(ConfigError, match="JOB_LEASE_SECONDS"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_the_job_lease_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("JOB_LEASE_SECONDS", "45")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["JOB_LEASE_SECONDS"] == 45.0
