@@ -232,8 +232,8 @@ class PostgresRestart(Fault):
             f"{requests_after(outcome, pg.up_at)}" + (f"; first success {first_ok - pg.up_at:.2f} s after it was back"
                           if first_ok else ""),
         ]
-        same_master = stack.web.poll() is None and stack.web.pid == self.master
-        same_consumer = stack.consumer.poll() is None and stack.consumer.pid == self.consumer
+        same_master = stack.web_at_end == (self.master, True)
+        same_consumer = stack.consumer_at_end == (self.consumer, True)
         lines.append(f"gunicorn master and job consumer kept running, not restarted: "
                      f"{'yes' if same_master and same_consumer else 'NO'}")
         if after:
@@ -279,7 +279,7 @@ class WorkerKill(Fault):
                                 "respawned": respawned})  # fmt: skip
             if n + 1 < self.kills:
                 time.sleep(max(0.5, ctx.options.duration * 0.1))
-        self.master_alive = stack.web.poll() is None
+        self.stack = stack
 
     def report(self, outcome: Outcome) -> list[str]:
         if not self.events:
@@ -299,6 +299,8 @@ class WorkerKill(Fault):
                      "the others not at all")
         lines.append(f"errors of requests sent once the workers were back: {text_of(after)} "
                      f"of {requests_after(outcome, settle)}")
+        if not self.stack.web_at_end[1]:
+            outcome.verdict.problems.append("the gunicorn master died with its worker")
         if any(e["respawned"] is None for e in self.events):
             outcome.verdict.problems.append("a killed worker was not replaced")
         if after:
@@ -399,8 +401,8 @@ def main() -> None:
     if unknown:
         p.error(f"unknown faults {unknown}; known: {', '.join(FAULTS)}")
     options = options_of(args)
-    if args.smoke:
-        options.duration = 8.0
+    if args.smoke:  # a load with a middle to break: a duration, not one round
+        options.rounds, options.duration = None, 6.0
     failed = []
     for name in names:
         outcome = run_fault(name, options, args.pg_port)

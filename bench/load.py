@@ -4,7 +4,7 @@ acknowledged answer is there.
 
     .venv/bin/python bench/load.py [--respondents 12] [--consultants 2] [--duration 30]
     .venv/bin/python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/DB
-    .venv/bin/python bench/load.py --smoke      # a few seconds (CI)
+    .venv/bin/python bench/load.py --smoke      # one questionnaire each, one batch (CI)
 
 The app runs as in production: gunicorn with gunicorn.conf.py (``--workers`` processes of 4
 threads) and one job consumer (``assess worker``), on a scratch SQLite file or on the PostgreSQL
@@ -884,6 +884,14 @@ class Stack:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
+    def terminate_web(self) -> None:
+        """Once the load is over: SIGTERM gunicorn (its graceful stop takes a few seconds, while
+        the batches finish and the database is checked); its pid and whether it still ran."""
+        self.web_at_end = (self.web.pid, self.web.poll() is None)
+        self.consumer_at_end = (self.consumer.pid, self.consumer.poll() is None)
+        if self.web.poll() is None:
+            self.web.send_signal(signal.SIGTERM)
+
     def stop(self) -> list[str]:
         """SIGTERM both, as a supervisor stops them; what went wrong in stopping."""
         problems = []
@@ -1181,6 +1189,7 @@ def run(options: Options, fault: Fault | None = None, url: str | None = None) ->
         sampler.done.set()
         sampler.join()
         sampler.sample()  # once more, with every respondent still
+        stack.terminate_web()
         not_ended = wait_for_jobs(app, options.job_wait)
         verdict = verify(ctx, scratch / "batches")
         if not_ended:
@@ -1285,10 +1294,10 @@ def options_of(args: argparse.Namespace) -> Options:
         database_url=args.database_url, redis_url=args.redis_url, job_wait=args.job_wait,
         json=args.json,
     )  # fmt: skip
-    if args.smoke:
+    if args.smoke:  # one questionnaire per respondent and one batch: the whole path, quickly
         options.respondents, options.consultants = 4, 1
         options.workers, options.autosaves = 2, 2
-        options.duration, options.rounds = 6.0, None
+        options.rounds, options.job_wait = 1, 60.0
     return options
 
 
