@@ -317,6 +317,7 @@ class ConsumerKill(Fault):
         self.killed: list[int] = []
         self.killed_at: float | None = None
         self.restarted_at: float | None = None
+        self.released_after: float | None = None
         self.ended_after: float | None = None
 
     def inject(self, stack: Stack, ctx: Context) -> None:
@@ -334,6 +335,10 @@ class ConsumerKill(Fault):
         stack.kill_consumer()
         self.killed_at = time.monotonic()
         self.killed = running
+        with ctx.app.app_context():
+            self.attempts = dict(db.session.execute(select(JobItem.id, JobItem.attempts).where(
+                JobItem.id.in_(running))).all())  # fmt: skip
+            db.session.rollback()
         time.sleep(self.DOWN)
         stack.start_consumer()
         stack.wait_consumer_ready()
@@ -341,14 +346,20 @@ class ConsumerKill(Fault):
         threading.Thread(target=self._follow, args=(ctx,), daemon=True).start()
 
     def _follow(self, ctx: Context) -> None:
+        """When the killed consumer's reports were given back (pending, or taken again) and
+        when they ended."""
         deadline = time.monotonic() + ctx.options.job_wait
         while time.monotonic() < deadline:
             with ctx.app.app_context():
-                left = db.session.scalar(select(db.func.count()).where(
-                    JobItem.id.in_(self.killed), JobItem.status.in_(("pending", "running"))))
+                rows = db.session.execute(select(JobItem.id, JobItem.status, JobItem.attempts)
+                                          .where(JobItem.id.in_(self.killed))).all()  # fmt: skip
                 db.session.rollback()
-            if not left:
-                self.ended_after = time.monotonic() - self.restarted_at
+            if self.released_after is None and all(
+                    status != "running" or attempts > self.attempts[i]
+                    for i, status, attempts in rows):  # fmt: skip
+                self.released_after = time.monotonic() - self.killed_at
+            if all(status in ("done", "failed") for _, status, _ in rows):
+                self.ended_after = time.monotonic() - self.killed_at
                 return
             time.sleep(0.2)
 
@@ -358,11 +369,15 @@ class ConsumerKill(Fault):
         with outcome.ctx.app.app_context():
             states = dict(db.session.execute(select(JobItem.id, JobItem.status).where(
                 JobItem.id.in_(self.killed))).all())  # fmt: skip
+        lease = outcome.ctx.app.config["JOB_LEASE_SECONDS"]
         lines = [
             f"killed the consumer while rendering batch reports {self.killed}; a new consumer "
             f"was ready {self.restarted_at - self.killed_at:.1f} s later",
             "those reports: " + ", ".join(f"{i} {s}" for i, s in sorted(states.items()))
-            + (f" ({self.ended_after:.1f} s after the restart)" if self.ended_after else ""),
+            + (f"; given back to the queue {self.released_after:.1f} s after the kill (lease "
+               f"{lease:g} s)" if self.released_after is not None else "")
+            + (f", ended {self.ended_after:.1f} s after it (behind the reports queued at "
+               "submit)" if self.ended_after is not None else ""),
         ]
         if any(s in ("pending", "running") for s in states.values()):
             outcome.verdict.problems.append(f"reports {self.killed} never ended after the "

@@ -544,10 +544,9 @@ class Respondent:
             if failure.status == 409 and draft.uncertain is None:
                 self.ctx.recorder.problem(f"{self._name()}: {what} refused as stale (409) at "
                                           f"revision {draft.state.revision}")  # fmt: skip
-            if failure.status is None or failure.status >= 500 or failure.status == 409:
-                # No answer, or an error after the commit may have happened: the next page
-                # load says whether it was stored.
-                draft.uncertain = (state, what)
+            # No answer, or an error that may have come after the commit: the next page load
+            # says whether it was stored (and the sampler whether it was stored whole).
+            draft.uncertain = (state, what)
             raise
         draft.state = state
         draft.acked.append((state.revision, what))

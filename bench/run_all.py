@@ -57,6 +57,8 @@ def run(script: str, options: list[str]) -> tuple[list[dict], float, int]:
 def number(value: float | None, unit: str = "") -> str:
     if value is None:
         return ""
+    if isinstance(value, int):  # a count (errors, lost answers)
+        return f"{value:,} {unit}".strip()
     text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}" if abs(value) < 10 \
         else f"{value:.1f}"
     return f"{text} {unit}".strip()
