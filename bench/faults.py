@@ -25,6 +25,7 @@ bench/load.py). Exit status 1 when any fault run lost or broke anything.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import pwd
 import random
@@ -388,7 +389,11 @@ class ConsumerKill(Fault):
 # --- the runs ------------------------------------------------------------------------------------
 
 
-def run_fault(name: str, options, pg_port: int) -> Outcome:
+def run_fault(name: str, options, pg_port: int, smoke: bool = False) -> Outcome:
+    if smoke and name == "worker-kill":
+        # Saves are what a killed web worker may cut: the CI run leaves out the batches, whose
+        # reports queue behind every submitted one (the other runs keep them).
+        options = dataclasses.replace(options, consultants=0)
     if name == "pg-restart":
         pg = PrivatePostgres(pg_port)
         try:
@@ -420,7 +425,7 @@ def main() -> None:
         options.rounds, options.duration = None, 6.0
     failed = []
     for name in names:
-        outcome = run_fault(name, options, args.pg_port)
+        outcome = run_fault(name, options, args.pg_port, smoke=args.smoke)
         print_outcome(name, outcome)
         if options.json:
             print(bench_json(f"faults: {name}", outcome))
