@@ -389,8 +389,15 @@ class Context:
     def stopping(self) -> bool:
         return self.stop_event.is_set() or time.monotonic() >= self.deadline
 
-    def pause(self, attempt: int) -> None:
-        """After a failure: wait a little longer each time, as a person clicking again would."""
+    GIVE_UP = 60.0  # seconds of one step failing again and again: the app is broken, not busy
+
+    def pause(self, attempt: int, first_failure: float, what: str) -> None:
+        """After a failure: wait a little longer each time, as a person clicking again would;
+        after GIVE_UP seconds of failures, give up this person (a problem of the run)."""
+        if time.monotonic() - first_failure > self.GIVE_UP:
+            self.recorder.problem(f"gave up {what} after {attempt + 1} failures in a row over "
+                                  f"{self.GIVE_UP:.0f} s")  # fmt: skip
+            raise Stop
         time.sleep(min(1.0, 0.1 * (attempt + 1)))
 
 
@@ -429,14 +436,16 @@ class Respondent:
 
     # Each step is retried until it is done (or the run is over), as a person would press again.
     def persist(self, step, *args):
-        attempt = 0
+        attempt, first_failure = 0, None
         while True:
             if self.ctx.stopping():
                 raise Stop
             try:
                 return step(*args)
-            except Failed:
-                self.ctx.pause(attempt)
+            except Failed as failure:
+                first_failure = first_failure or time.monotonic()
+                self.ctx.pause(attempt, first_failure, f"respondent {self.number}'s "
+                               f"{step.__name__} ({failure.outcome})")
                 attempt += 1
 
     def questionnaire(self) -> None:
@@ -619,7 +628,7 @@ class Consultant:
         document = copy.deepcopy(self.ctx.document)
         document["firm"]["name"] = name
         key = f"load-{self.ctx.run_id}-{self.number}-{n}"  # the same key on every retry
-        attempt = 0
+        attempt, first_failure = 0, None
         while True:
             if self.ctx.stopping():
                 raise Stop
@@ -628,8 +637,10 @@ class Consultant:
                                        json_body=document, ok=(200, 201),
                                        headers={**self.headers, "Idempotency-Key": key})
                 break
-            except Failed:
-                self.ctx.pause(attempt)
+            except Failed as failure:
+                first_failure = first_failure or time.monotonic()
+                self.ctx.pause(attempt, first_failure,
+                               f"consultant {self.number}'s document ({failure.outcome})")
                 attempt += 1
         assessment_id = json.loads(reply.body)["id"]
         self.stored.append(assessment_id)
@@ -638,7 +649,7 @@ class Consultant:
 
     def batch(self, ids: list[int]) -> None:
         language = ("ko", "en")[self.batches % 2]
-        attempt = 0
+        attempt, first_failure = 0, None
         while True:
             if self.ctx.stopping():
                 raise Stop
@@ -647,14 +658,19 @@ class Consultant:
                                        json_body={"assessments": ids, "language": language},
                                        headers=self.headers, ok=(202,))  # fmt: skip
                 break
-            except Failed:
-                self.ctx.pause(attempt)  # an unanswered one may have started: checked at the end
+            except Failed as failure:
+                # An unanswered one may have started a batch: the end checks every batch.
+                first_failure = first_failure or time.monotonic()
+                self.ctx.pause(attempt, first_failure,
+                               f"consultant {self.number}'s batch ({failure.outcome})")
                 attempt += 1
         job = json.loads(reply.body)["job"]
         with self.ctx.registry.lock:
             self.ctx.registry.jobs.append((job, list(ids)))
-        # Follow it as a consultant would, until it ends or the run does (the end checks it).
-        while not self.ctx.stopping():
+        # Follow it as a consultant would, until it ends, the run does, or it has taken longer
+        # than the end waits for batches (the end checks it, and says so).
+        give_up = time.monotonic() + self.ctx.options.job_wait
+        while not self.ctx.stopping() and time.monotonic() < give_up:
             time.sleep(self.POLL)
             try:
                 progress = json.loads(self.http.call("api job", "GET", f"/api/v1/jobs/{job}",
@@ -731,6 +747,7 @@ class Sampler(threading.Thread):
         self.ctx = ctx
         self.samples = 0
         self.failed_reads = 0
+        self.seen: set[tuple[str, int]] = set()
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -761,7 +778,8 @@ class Sampler(threading.Thread):
                 continue  # a draft whose start was never acknowledged, or an API assessment
             self.samples += 1
             found = State(revision, status, profile, answers)
-            if found not in states.get(revision, []):
+            if found not in states.get(revision, []) and (token_hash, revision) not in self.seen:
+                self.seen.add((token_hash, revision))  # one report per stored state
                 self.ctx.recorder.problem(f"assessment {token_hash[:8]}: stored state at revision "
                                           f"{revision} is none the respondent sent "
                                           f"({describe_difference(found, states)})")  # fmt: skip
