@@ -62,6 +62,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "HUEY_SQLITE_PATH", str(Path(instance_path) / "jobs.sqlite")
         ),
         "BATCH_DIR": os.environ.get("BATCH_DIR", str(Path(instance_path) / "batches")),
+        # A batch report being rendered is leased to its job consumer, which renews the lease
+        # while it works; a lease this many seconds old means the consumer is gone (killed, or
+        # its task failed after taking the report), and the report goes back to the queue.
+        "JOB_LEASE_SECONDS": float(os.environ.get("JOB_LEASE_SECONDS", "20")),
         # How long a consent to share with an agency lasts at most (the firm may withdraw sooner).
         "CONSENT_YEARS": int(os.environ.get("CONSENT_YEARS", "2")),
         # Retention, in days, enforced by `assess purge` (see docs/privacy.md): personal data
@@ -128,6 +132,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         raise ConfigError("WEBHOOK_ALLOW_PRIVATE is for tests only: in production a webhook "
                           "must never reach loopback, private or link-local addresses")
     _check_retention(config)
+    if not 1 <= config["JOB_LEASE_SECONDS"] <= 3600:
+        raise ConfigError("JOB_LEASE_SECONDS must be from 1 to 3600 seconds")
     if config["AGGREGATE_MIN_CELL"] < 3 or config["AGGREGATE_PROTECTION_WIDTH"] < 1:
         raise ConfigError("AGGREGATE_MIN_CELL must be at least 3 and AGGREGATE_PROTECTION_WIDTH "
                           "at least 1: agencies must never see a figure about one or two firms")

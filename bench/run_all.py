@@ -30,18 +30,24 @@ SCRIPTS = [
     ("batch.py", ["--firms", "20"], [], False),
     ("aggregates.py", ["--results", "100000", "--runs", "3"], [], True),
     ("pages.py", ["--duration", "5"], [], True),
+    # Correctness under load: figures here; a lost answer makes the script fail (exit 1).
+    ("load.py", ["--duration", "15"], [], True),
+    # Each fault on its own run (the PostgreSQL restart on a private instance of its own).
+    ("faults.py", ["--duration", "15"], [], False),
 ]
 
 
-def run(script: str, options: list[str]) -> tuple[dict | None, float, int]:
+def run(script: str, options: list[str]) -> tuple[list[dict], float, int]:
+    """The script's BENCHJSON results (one per line; a script may print several), its run time
+    and exit status."""
     command = [sys.executable, str(BENCH / script), *options, "--json"]
     print(f"\n$ {' '.join(command[1:])}", flush=True)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    found = None
+    found = []
     for line in process.stdout:
         if line.startswith("BENCHJSON "):
-            found = json.loads(line[len("BENCHJSON "):])
+            found.append(json.loads(line[len("BENCHJSON "):]))
         else:
             print(line, end="", flush=True)
     code = process.wait()
@@ -51,6 +57,8 @@ def run(script: str, options: list[str]) -> tuple[dict | None, float, int]:
 def number(value: float | None, unit: str = "") -> str:
     if value is None:
         return ""
+    if isinstance(value, int):  # a count (errors, lost answers)
+        return f"{value:,} {unit}".strip()
     text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.2f}" if abs(value) < 10 \
         else f"{value:.1f}"
     return f"{text} {unit}".strip()
@@ -98,11 +106,11 @@ def main() -> None:
     started = time.perf_counter()
     for script, options in plan:
         found, seconds, code = run(script, options)
-        if code or found is None:
+        if code or not found:
             failed = True
             results.append({"script": script.removesuffix(".py"), "failed": True, "code": code})
         else:
-            results.append(found)
+            results += found
     print(f"\nSummary ({time.perf_counter() - started:.0f} s; ratio = ours / baseline, except the "
           "batch's speed-up; one run on this machine, so noisy):\n")
     print(table(results))

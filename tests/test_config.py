@@ -100,3 +100,16 @@ def test_production_refuses_webhooks_to_private_addresses(monkeypatch, tmp_path)
     monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")
     with pytest.raises(ConfigError, match="WEBHOOK_ALLOW_PRIVATE is for tests only"):
         create_app()
+
+
+@pytest.mark.parametrize("seconds", ["0", "-5", "7200"])
+def test_a_job_lease_outside_one_second_to_an_hour_refuses_to_start(monkeypatch, seconds):
+    monkeypatch.setenv("JOB_LEASE_SECONDS", seconds)
+    with pytest.raises(ConfigError, match="JOB_LEASE_SECONDS"):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_the_job_lease_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("JOB_LEASE_SECONDS", "45")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["JOB_LEASE_SECONDS"] == 45.0

@@ -1,30 +1,65 @@
 """Task bodies: each runs in the app's context and commits between steps, so that progress is
-visible while a batch runs and a stopped worker leaves nothing half-recorded."""
+visible while a batch runs and a stopped worker leaves nothing half-recorded.
+
+A report being rendered is leased to its consumer: the consumer renews the lease of the items in
+its hands (``keep_leases``, from a thread of ``assess worker``), so that an item whose consumer
+was killed, or whose task failed after taking it, goes back to the queue once its lease runs out
+instead of staying "running" for ever.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from datetime import timedelta
+import threading
+from collections.abc import Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Job, JobItem, utcnow
+from ..models import Job, JobItem
 from ..services import batches, webhooks
 
-# Far beyond a render's time limit: an item "running" this long lost its worker (killed).
-STALE_AFTER = timedelta(minutes=10)
+# The items this process is rendering now: their leases are renewed, nobody else's.
+_in_hand: set[int] = set()
+_in_hand_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _holding(item_id: int) -> Iterator[None]:
+    with _in_hand_lock:
+        _in_hand.add(item_id)
+    try:
+        yield
+    finally:
+        with _in_hand_lock:
+            _in_hand.discard(item_id)
 
 
 def render_item(item_id: int) -> None:
     item = batches.claim_item(item_id)
     if item is None:
         db.session.rollback()
-        return  # finished already, or another worker has it
+        # Finished already (a retry of a task that failed after the render, before the ZIP):
+        # the batch may still want its ZIP.
+        job_id = db.session.scalar(select(JobItem.job_id).where(
+            JobItem.id == item_id, JobItem.status.in_(("done", "failed"))))  # fmt: skip
+        if job_id is not None:
+            build_archive(job_id)
+        return
     db.session.commit()
     job_id = item.job_id
-    batches.render_item(item)
-    db.session.commit()
+    with _holding(item_id):
+        try:
+            batches.render_item(item)
+            db.session.commit()
+        except Exception:
+            # The database went away after the claim: hand the item back for the queue's retry
+            # (or, if that fails too, to the lease's end), then let the queue retry.
+            db.session.rollback()
+            with contextlib.suppress(Exception):
+                release_item(item_id)
+            raise
     build_archive(job_id)
 
 
@@ -52,9 +87,27 @@ def render_submitted(assessment_id: int, revision: int, lang: str) -> None:
 
 def release_item(item_id: int) -> None:
     """Put an interrupted item back in the queue's hands."""
-    db.session.execute(update(JobItem).where(JobItem.id == item_id, JobItem.status == "running")
-                       .values(status="pending", started_at=None))  # fmt: skip
+    batches.release_item(item_id)
     db.session.commit()
+
+
+def keep_leases() -> list[tuple]:
+    """What a running consumer does every few seconds: renew the leases of the items it is
+    rendering; the work to queue again because its consumer is gone (``reclaim_abandoned``)."""
+    with _in_hand_lock:
+        holding = set(_in_hand)
+    batches.renew_leases(holding)
+    db.session.commit()
+    work = batches.reclaim_abandoned()
+    db.session.commit()
+    return work
+
+
+def lost_tasks(older_than) -> list[tuple]:
+    """For a consumer whose queue is empty: pending items that have no task any more."""
+    work = [("render", i) for i in batches.waiting_items(older_than)]
+    db.session.rollback()
+    return work
 
 
 def deliver_webhook(delivery_id: int) -> None:
@@ -80,19 +133,18 @@ def release_delivery(delivery_id: int) -> None:
 
 
 def unfinished_work() -> list[tuple]:
-    """What unfinished batches still need, for a worker that starts: items of a killed worker
-    are released, every pending item is queued (a copy already queued finds it claimed), and a
-    batch whose items all finished gets its ZIP; webhook deliveries still pending are scheduled
-    for when they are due."""
-    db.session.execute(update(JobItem).where(
-        JobItem.status == "running", JobItem.started_at < utcnow() - STALE_AFTER)
-        .values(status="pending", started_at=None))  # fmt: skip
-    work: list[tuple[str, int]] = []
+    """What unfinished batches still need, for a worker that starts: items whose consumer is
+    gone (lease run out) are released, every pending item is queued (a copy already queued
+    finds it claimed), and a batch whose items all finished gets its ZIP; webhook deliveries
+    still pending are scheduled for when they are due."""
+    reclaimed = batches.reclaim_abandoned()
+    db.session.commit()
+    work: list[tuple] = [w for w in reclaimed if w[0] == "archive"]
     for job in db.session.scalars(select(Job).where(Job.status.in_(("queued", "running")))):
         pending = [i.id for i in job.items if i.status == "pending"]
         if pending:
             work += [("render", i) for i in pending]
-        elif batches.ready_to_archive(job):
+        elif batches.ready_to_archive(job) and ("archive", job.id) not in work:
             work.append(("archive", job.id))
     work += webhooks.waiting_deliveries()
     db.session.commit()

@@ -11,6 +11,7 @@ import logging
 import signal
 import threading
 import time
+from datetime import timedelta
 
 from flask import Flask
 from huey.consumer import Consumer
@@ -53,6 +54,7 @@ def run_worker(app: Flask, workers: int = 2) -> None:
     if work:
         logging.getLogger(__name__).info("queued %d unfinished tasks", len(work))
     _start_heartbeat(queue.huey)
+    _start_lease_keeper(app, queue)
     consumer = GracefulConsumer(
         queue.huey, workers=workers, worker_type="thread", periodic=False,
         max_delay=1.0,  # a batch starts within a second on SQLite, which is polled
@@ -75,3 +77,28 @@ def _start_heartbeat(huey) -> None:
             time.sleep(HEARTBEAT_EVERY)
 
     threading.Thread(target=beat, name="heartbeat", daemon=True).start()
+
+
+def _start_lease_keeper(app: Flask, queue) -> None:
+    """Every quarter of a lease: renew the leases of the reports this consumer is rendering, and
+    queue again what lost its consumer (a lease run out: killed, or a task that failed after
+    taking its report; a batch left without its ZIP; with the queue empty, a pending report
+    whose task was lost). Several consumers may do this at once: each change is conditional."""
+    lease = float(app.config["JOB_LEASE_SECONDS"])
+
+    def keep() -> None:
+        log = logging.getLogger(__name__)
+        while True:
+            time.sleep(lease / 4)
+            try:
+                with app.app_context():
+                    work = tasks.keep_leases()
+                    if queue.huey.pending_count() == 0:
+                        work += tasks.lost_tasks(timedelta(seconds=lease))
+                queue.enqueue(work)
+                if work:
+                    log.info("queued %d tasks again whose consumer was gone", len(work))
+            except Exception as error:  # the database or the queue briefly away: next turn
+                log.warning("could not renew the leases of the reports in hand: %r", error)
+
+    threading.Thread(target=keep, name="lease-keeper", daemon=True).start()

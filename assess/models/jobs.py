@@ -69,6 +69,9 @@ class JobItem(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # While running: the consumer rendering it renews this; once it has passed, that consumer
+    # is gone (killed, or its task failed after the claim) and the item is given back.
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error: Mapped[str | None] = mapped_column(String(ERROR_LENGTH))
     # The PDF's entry name in the ZIP, chosen when the ZIP is built.

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Collection
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from ..extensions import db
 from ..models import Assessment, Job, JobItem, Organisation, User, utcnow
@@ -30,6 +32,10 @@ from .clients import report_notes, visible_assessments
 MAX_ASSESSMENTS = 500
 LANGUAGES = ("ko", "en")
 UNFINISHED = ("pending", "running")
+# A report taken this many times whose last consumer went away without finishing it is reported
+# as failed, rather than handed to the next consumer to die on (a report that makes its consumer
+# run out of memory, say).
+MAX_ATTEMPTS = 3
 ENQUEUE_KEY = "assess.jobs.enqueue"  # session.info: work to queue once the session commits
 
 
@@ -106,7 +112,8 @@ def retry_failed(job: Job, user: User | None = None) -> int:
     if not failed and job.status == "done":
         raise BatchError("job", gettext("Nothing in this batch failed."))
     db.session.execute(update(JobItem).where(JobItem.id.in_(failed)).values(
-        status="pending", error=None, started_at=None, finished_at=None))  # fmt: skip
+        status="pending", error=None, started_at=None, lease_until=None,
+        finished_at=None))  # fmt: skip
     job.status, job.finished_at, job.error = "queued", None, None
     db.session.flush()
     audit.record("batch.retry", f"job:{job.id}", user, items=len(failed))
@@ -129,13 +136,19 @@ def _enqueue_at_commit(work) -> None:
 # What the worker does with one item; the task commits between the steps.
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
+
+
 def claim_item(item_id: int) -> JobItem | None:
-    """Mark a pending item as rendering; None when it is gone or another worker has it (a task
-    may be queued twice: after a restart, or a retry)."""
+    """Mark a pending item as rendering, leased to this consumer (see ``renew_leases``); None
+    when it is gone or another worker has it (a task may be queued twice: after a restart, or a
+    retry)."""
     now = utcnow()
     claimed = db.session.execute(update(JobItem).where(
         JobItem.id == item_id, JobItem.status == "pending").values(
-        status="running", attempts=JobItem.attempts + 1, started_at=now))  # fmt: skip
+        status="running", attempts=JobItem.attempts + 1, started_at=now,
+        lease_until=now + _lease()))  # fmt: skip
     if claimed.rowcount != 1:
         return None
     item = db.session.get(JobItem, item_id, populate_existing=True)
@@ -144,6 +157,79 @@ def claim_item(item_id: int) -> JobItem | None:
                        .values(status="running"))  # fmt: skip
     db.session.flush()
     return item
+
+
+def renew_leases(item_ids: Collection[int]) -> None:
+    """The consumer still renders these items: extend their leases."""
+    if item_ids:
+        db.session.execute(update(JobItem).where(
+            JobItem.id.in_(item_ids), JobItem.status == "running").values(
+            lease_until=utcnow() + _lease()))  # fmt: skip
+        db.session.flush()
+
+
+def release_item(item_id: int) -> None:
+    """Give a running item back to the queue (its consumer stopped before finishing it)."""
+    db.session.execute(update(JobItem).where(JobItem.id == item_id, JobItem.status == "running")
+                       .values(status="pending", started_at=None, lease_until=None))  # fmt: skip
+    db.session.flush()
+
+
+def reclaim_abandoned() -> list[tuple[str, int]]:
+    """Work that lost its consumer, to queue again: items whose lease ran out go back to pending
+    (or, after ``MAX_ATTEMPTS``, fail with a reason in status.csv), and a batch whose items all
+    finished a lease ago without a ZIP gets one (its consumer died before writing it)."""
+    now = utcnow()
+    work: list[tuple[str, int]] = []
+    expired = db.session.execute(select(JobItem.id, JobItem.attempts, JobItem.lease_until).where(
+        JobItem.status == "running",
+        # No lease at all: claimed before leases existed, by a consumer since replaced.
+        or_(JobItem.lease_until < now, JobItem.lease_until.is_(None)))).all()  # fmt: skip
+    ended: set[int] = set()
+    for item_id, attempts, lease_until in expired:
+        # Compared with the lease read: another consumer reclaiming it at the same moment, or
+        # the owner renewing it just now, makes this update change nothing.
+        still = JobItem.lease_until == lease_until if lease_until else JobItem.lease_until.is_(None)
+        if attempts >= MAX_ATTEMPTS:
+            job = db.session.scalar(select(Job).join(JobItem).where(JobItem.id == item_id))
+            with force_locale(job.language):
+                error = gettext("The report could not be produced.")
+            values = {"status": "failed", "finished_at": now, "error": error,
+                      "lease_until": None}  # fmt: skip
+        else:
+            values = {"status": "pending", "started_at": None, "lease_until": None}
+        changed = db.session.execute(update(JobItem).where(
+            JobItem.id == item_id, JobItem.status == "running", still).values(**values))
+        if changed.rowcount != 1:
+            continue
+        if values["status"] == "pending":
+            work.append(("render", item_id))
+        else:
+            ended.add(item_id)
+    db.session.flush()
+    for job in db.session.scalars(select(Job).where(Job.status.in_(("queued", "running")))):
+        last = db.session.scalar(select(func.max(JobItem.finished_at)).where(
+            JobItem.job_id == job.id))  # fmt: skip
+        finished_a_lease_ago = last is not None and _aware(last) < now - _lease()
+        just_ended = any(item.id in ended for item in job.items)
+        if (finished_a_lease_ago or just_ended) and ready_to_archive(job):
+            work.append(("archive", job.id))
+    return work
+
+
+def waiting_items(older_than: timedelta) -> list[int]:
+    """Pending items of batches started (or retried) longer ago than ``older_than``: for a
+    consumer whose queue is empty, these lost their task (the queue was away when the batch
+    was committed, or a consumer took the task and died before starting it)."""
+    since = utcnow() - older_than
+    return list(db.session.scalars(select(JobItem.id).join(Job).where(
+        JobItem.status == "pending", Job.status.in_(("queued", "running")),
+        Job.created_at < since)))  # fmt: skip
+
+
+def _aware(moment):
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def render_item(item: JobItem) -> None:
@@ -178,6 +264,7 @@ def render_item(item: JobItem) -> None:
             error = gettext("The report could not be produced.")
     db.session.execute(update(JobItem).where(JobItem.id == item.id, JobItem.status == "running")
                        .values(status="failed" if error else "done", finished_at=utcnow(),
+                               lease_until=None,
                                error=error[:ERROR_LENGTH] if error else None))  # fmt: skip
     db.session.flush()
 

@@ -32,10 +32,10 @@ def queue_app(request, app):
         queue_of(app).huey.storage.flush_all()
 
 
-@pytest.fixture
-def worker(queue_app):
-    """`assess worker` on the same database, queue and folders as the test app."""
-    config = queue_app.config
+def start_worker(app) -> tuple[subprocess.Popen, str]:
+    """`assess worker` on the same database, queue and folders as the test app, once it says it
+    is ready; the process and the lines it wrote until then."""
+    config = app.config
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update(
         DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"], HUEY_NAME=config["HUEY_NAME"],
@@ -45,16 +45,28 @@ def worker(queue_app):
         WEBHOOK_ALLOW_PRIVATE="1" if config["WEBHOOK_ALLOW_PRIVATE"] else "",
         WEBHOOK_RETRY_DELAYS=",".join(f"{d:g}" for d in config["WEBHOOK_RETRY_DELAYS"]),
         WEBHOOK_TIMEOUT_SECONDS=f"{config['WEBHOOK_TIMEOUT_SECONDS']:g}",
+        JOB_LEASE_SECONDS=f"{config['JOB_LEASE_SECONDS']:g}",
     )  # fmt: skip
     process = subprocess.Popen([ASSESS, "worker", "--workers", "2"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
-    started = wait_until_ready(process)
-    yield process
+    return process, wait_until_ready(process)
+
+
+def stop_worker(process: subprocess.Popen, started: str = "") -> None:
+    """Stop it as a supervisor does (SIGTERM): a clean exit, no traceback."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     output = started + process.communicate(timeout=60)[0].decode(errors="replace")
     assert process.returncode == 0, output  # SIGTERM is a clean stop
     assert "Traceback" not in output, output
+
+
+@pytest.fixture
+def worker(queue_app):
+    """`assess worker` on the same database, queue and folders as the test app."""
+    process, started = start_worker(queue_app)
+    yield process
+    stop_worker(process, started)
 
 
 def wait_until_ready(process: subprocess.Popen, timeout: float = 60.0) -> str:
