@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 
 from ..extensions import db
 from ..models import (
@@ -265,14 +265,25 @@ def invitation_for(token: str) -> Invitation | None:
 
 
 def accept_invitation(invitation: Invitation, language: str) -> tuple[Assessment, str] | None:
-    """Start the client's own assessment from an invitation, once; None when already used."""
+    """Start the client's own assessment from an invitation, once; None when already used.
+
+    The invitation is claimed by one conditional UPDATE before anything is made: of two clicks
+    arriving together, the second finds it used (PostgreSQL re-checks the condition once the
+    first commits; SQLite has one writer at a time), so no second draft is ever started."""
     if invitation.used_at is not None:
+        return None
+    now = datetime.now(UTC)
+    claimed = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now).execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    if claimed != 1:
         return None
     firm = invitation.firm
     assessment, token = start_assessment(language, _last_submitted(firm))
     assessment.firm = firm
     assessment.profile = profile_of(firm)
-    invitation.used_at = datetime.now(UTC)
+    invitation.used_at = now
     invitation.assessment_id = assessment.id
     db.session.flush()
     audit.record("client.invitation_used", f"assessment:{assessment.id}", None,
