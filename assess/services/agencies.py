@@ -5,6 +5,7 @@ control."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,6 +77,13 @@ def _checked(name: str, description: str, link: str, eligibility_text: str) -> d
     if len(description) > MAX_DESCRIPTION:
         raise ProgrammeError("description", N_("Use at most %(max)s characters"),
                              max=MAX_DESCRIPTION)  # fmt: skip
+    # Control characters show as nothing, and PostgreSQL refuses NUL in text; a description may
+    # have line breaks and tabs, a name or address none.
+    for field, text, allowed in (("name", name, ""), ("description", description, "\n\r\t"),
+                                 ("link", link, "")):  # fmt: skip
+        if any(unicodedata.category(c) == "Cc" and c not in allowed for c in text):
+            raise ProgrammeError(field, N_("Remove the control characters (such as tabs, line "
+                                           "breaks or direction marks) from this text"))
     if link:
         parts = urlsplit(link)
         if parts.scheme not in ("http", "https") or not parts.netloc or len(link) > MAX_LINK:
