@@ -155,6 +155,8 @@ def questionnaire_diff(old: int, new: int, qid: str) -> None:
         a, b = get_questionnaire(root, qid, old), get_questionnaire(root, qid, new)
     except UnknownQuestionnaire as exc:
         fail(str(exc), 2)
+    except QuestionnaireError as exc:
+        fail(str(exc), 1)
     lines = diff(a, b)
     click.echo(f"{qid} v{old} -> v{new}: {len(lines)} changes")
     for line in lines:

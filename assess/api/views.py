@@ -3,7 +3,6 @@ scoped loads are in assess/permissions.py; errors in assess/errors.py."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from flask import jsonify, request, send_file, url_for
@@ -24,6 +23,7 @@ from ..permissions import (
     submitted_assessment_of_my_consultancy,
 )
 from ..scoring import AnswersError
+from ..scoring.answers import JSONProblem, loads_json
 from ..services import aggregates, audit, batches, imports
 from ..services.documents import score_document
 from ..services.imports import MAX_IDEMPOTENCY_KEY_CHARS
@@ -69,7 +69,9 @@ def body_is_json() -> None:
     """A body that is not JSON is named as such (422, field ``body``), not as missing fields."""
     if request.method == "POST" and request.get_data(cache=True):
         try:
-            json.loads(request.get_data(cache=True))
+            loads_json(request.get_data(cache=True))
+        except JSONProblem as exc:  # a duplicate key, nesting too deep, a number too long
+            raise AnswersError("body", str(exc)) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise AnswersError("body", f"not a JSON document ({exc})") from None
         except RecursionError:  # thousands of nested brackets: no document is shaped so

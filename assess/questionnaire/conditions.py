@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,6 +12,10 @@ SUBJECTS = ("answer", "profile", "dimension")
 LIST_OPS = ("in", "not_in")
 NUMBER_OPS = ("gt", "gte", "lt", "lte")
 OPERATORS = (*LIST_OPS, *NUMBER_OPS, "eq", "answered")
+# Far beyond any rule or programme, and well within Python's recursion limit (the tree is parsed,
+# compiled and walked recursively).
+MAX_DEPTH = 32
+MAX_PARTS = 2000
 
 
 class ConditionError(ValueError):
@@ -58,19 +63,34 @@ class Facts:
 
 def parse(raw: Any, loc: tuple = ()) -> Condition:
     """Turn the YAML form into a condition tree, or raise ConditionError naming the place."""
+    return _parse(raw, loc, 0, [MAX_PARTS])
+
+
+def _parse(raw: Any, loc: tuple, depth: int, budget: list[int]) -> Condition:
+    _spend(budget, 1, loc)
     if not isinstance(raw, dict) or not raw:
         raise ConditionError("a condition must be a non-empty mapping", loc)
-    for combinator, cls in (("all", AllOf), ("any", AnyOf)):
-        if combinator in raw:
-            _only_key(raw, combinator, loc)
-            parts = raw[combinator]
-            if not isinstance(parts, list) or not parts:
-                raise ConditionError(f"'{combinator}' needs a non-empty list", loc + (combinator,))
-            return cls(tuple(parse(p, loc + (combinator, i)) for i, p in enumerate(parts)))
-    if "not" in raw:
-        _only_key(raw, "not", loc)
-        return Not(parse(raw["not"], loc + ("not",)))
-    return _parse_leaf(raw, loc)
+    for combinator, cls in (("all", AllOf), ("any", AnyOf), ("not", Not)):
+        if combinator not in raw:
+            continue
+        _only_key(raw, combinator, loc)
+        if depth >= MAX_DEPTH:
+            raise ConditionError(f"nested more than {MAX_DEPTH} levels deep", loc)
+        parts = raw[combinator]
+        if cls is Not:
+            return Not(_parse(parts, loc + ("not",), depth + 1, budget))
+        if not isinstance(parts, list) or not parts:
+            raise ConditionError(f"'{combinator}' needs a non-empty list", loc + (combinator,))
+        return cls(tuple(_parse(p, loc + (combinator, i), depth + 1, budget)
+                         for i, p in enumerate(parts)))  # fmt: skip
+    return _parse_leaf(raw, loc, budget)
+
+
+def _spend(budget: list[int], parts: int, loc: tuple) -> None:
+    # YAML aliases let a short text stand for a tree of millions of parts: count as we go.
+    budget[0] -= parts
+    if budget[0] < 0:
+        raise ConditionError(f"a condition has at most {MAX_PARTS} parts (values included)", loc)
 
 
 def _only_key(raw: dict, key: str, loc: tuple) -> None:
@@ -78,12 +98,13 @@ def _only_key(raw: dict, key: str, loc: tuple) -> None:
         raise ConditionError(f"'{key}' cannot be combined with other keys", loc)
 
 
-def _parse_leaf(raw: dict, loc: tuple) -> Leaf:
+def _parse_leaf(raw: dict, loc: tuple, budget: list[int]) -> Leaf:
     subjects = [s for s in SUBJECTS if s in raw]
     ops = [o for o in OPERATORS if o in raw]
-    unknown = set(raw) - set(SUBJECTS) - set(OPERATORS)
+    unknown = [k for k in raw if k not in SUBJECTS and k not in OPERATORS]
     if unknown:
-        raise ConditionError(f"unknown condition key(s): {', '.join(sorted(unknown))}", loc)
+        names = ", ".join(sorted(_short(k) for k in unknown))
+        raise ConditionError(f"unknown condition key(s): {names}", loc)
     if len(subjects) != 1 or len(ops) != 1:
         raise ConditionError(
             "a condition needs exactly one of answer/profile/dimension and one operator "
@@ -91,14 +112,42 @@ def _parse_leaf(raw: dict, loc: tuple) -> Leaf:
             loc,
         )
     subject, op = subjects[0], ops[0]
-    value = raw[op]
-    if op in LIST_OPS and not (isinstance(value, list) and value):
-        raise ConditionError(f"'{op}' needs a non-empty list", loc + (op,))
-    if op in NUMBER_OPS and (isinstance(value, bool) or not isinstance(value, int | float)):
+    key, value = raw[subject], raw[op]
+    if not isinstance(key, str) or not key:
+        raise ConditionError(f"'{subject}' needs an id", loc + (subject,))
+    if op in LIST_OPS:
+        if not (isinstance(value, list) and value and all(map(_is_value, value))):
+            raise ConditionError(f"'{op}' needs a non-empty list of ids or numbers", loc + (op,))
+        _spend(budget, len(value), loc)
+    if op in NUMBER_OPS and not _is_number(value):
         raise ConditionError(f"'{op}' needs a number", loc + (op,))
+    if op == "eq" and not _is_value(value):
+        raise ConditionError("'eq' needs a number or an id", loc + (op,))
     if op == "answered" and not isinstance(value, bool):
         raise ConditionError("'answered' needs true or false", loc + (op,))
-    return Leaf(subject, str(raw[subject]), op, tuple(value) if op in LIST_OPS else value)
+    return Leaf(subject, key, op, tuple(value) if op in LIST_OPS else value)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite number (not a boolean), small enough to compare with a float."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond any float
+        return False
+
+
+def _is_value(value: Any) -> bool:
+    """What a condition compares with: an id (or another text), a number, true or false, or
+    null (which matches nothing, and which programmes saved before this check may hold)."""
+    return value is None or isinstance(value, str | bool) or _is_number(value)
+
+
+def _short(key: Any) -> str:
+    """A key as a message names it: quoted if it is not plain text, cut short if long."""
+    text = key if isinstance(key, str) and key.isprintable() else repr(key)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def leaves(condition: Condition) -> Iterator[Leaf]:

@@ -12,6 +12,7 @@ import yaml
 from . import conditions as cond
 from .model import Questionnaire
 from .schema import DIMENSION_IDS
+from .yamlsource import load_yaml
 
 PROFILE_KEYS = ("industry", "employees", "annual_sales_mkrw", "region", "founded_year", "ceo_age",
                 "size_band")  # fmt: skip
@@ -20,6 +21,7 @@ PROFILE_KEYS = ("industry", "employees", "annual_sales_mkrw", "region", "founded
 # being checked, then evaluated for every firm on every dashboard view.
 MAX_NODES = 500  # values in the condition, counted as its aliases expand
 MAX_DEPTH = 30
+NUMBER_KEYS = ("employees", "annual_sales_mkrw", "founded_year", "ceo_age")
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext marker's usual name)
@@ -45,7 +47,7 @@ def parse_eligibility(text: str, questionnaire: Questionnaire) -> dict[str, Any]
                                     "%(max)s values, nested at most %(depth)s deep."),
                                  {"max": MAX_NODES, "depth": MAX_DEPTH})  # fmt: skip
     try:
-        raw = yaml.safe_load(text or "")
+        raw = load_yaml(text or "")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
@@ -94,33 +96,43 @@ def leaf_problem(leaf: cond.Leaf, q: Questionnaire) -> EligibilityError | None:
         if leaf.op not in cond.NUMBER_OPS:
             return EligibilityError(N_("A dimension score needs gt, gte, lt or lte."), {})
         return None
+    # What in/not_in/eq compare with: every value must be one the firm could have.
+    compared = leaf.value if leaf.op in cond.LIST_OPS else (leaf.value,) if leaf.op == "eq" else ()
     if leaf.subject == "profile":
         if leaf.key not in PROFILE_KEYS:
             return EligibilityError(N_("Unknown profile field %(key)s; use one of %(known)s."),
                                     {"key": leaf.key, "known": ", ".join(PROFILE_KEYS)})
+        if leaf.key in NUMBER_KEYS:
+            return _numbers_only(leaf.key, compared)
         known = {"industry": set(q.industries), "region": set(q.regions),
-                 "size_band": {b.id for b in q.profile.size_bands}}.get(leaf.key)  # fmt: skip
-        if known is not None and leaf.op in cond.LIST_OPS:
-            unknown = [v for v in leaf.value if v not in known]
-            if unknown:
-                return EligibilityError(N_("Unknown %(key)s value(s): %(values)s."),
-                                        {"key": leaf.key, "values": ", ".join(map(str, unknown))})
+                 "size_band": {b.id for b in q.profile.size_bands}}[leaf.key]  # fmt: skip
+        unknown = [v for v in compared if v not in known]
+        if unknown:
+            return EligibilityError(N_("Unknown %(key)s value(s): %(values)s."),
+                                    {"key": leaf.key, "values": ", ".join(map(str, unknown))})
         return None
     question = q.questions_by_id.get(leaf.key)
     if question is None:
         return EligibilityError(N_("Unknown question id %(key)s."), {"key": leaf.key})
-    if leaf.op in cond.LIST_OPS:
-        if question.type == "number":
+    if question.type == "number":
+        if leaf.op in cond.LIST_OPS:
             return EligibilityError(N_("%(key)s is a number question: use gt, gte, lt, lte or eq."),
                                     {"key": leaf.key})
-        unknown = [v for v in leaf.value if v not in q.options_by_question[leaf.key]]
-        if unknown:
-            return EligibilityError(N_("Unknown option(s) of %(key)s: %(values)s."),
-                                    {"key": leaf.key, "values": ", ".join(map(str, unknown))})
-    if leaf.op in cond.NUMBER_OPS and question.type != "number":
+        return _numbers_only(leaf.key, compared)
+    unknown = [v for v in compared if v not in q.options_by_question[leaf.key]]
+    if unknown:
+        return EligibilityError(N_("Unknown option(s) of %(key)s: %(values)s."),
+                                {"key": leaf.key, "values": ", ".join(map(str, unknown))})
+    if leaf.op in cond.NUMBER_OPS:
         return EligibilityError(N_("%(key)s is a choice question: use in or not_in."),
                                 {"key": leaf.key})
     return None
+
+
+def _numbers_only(key: str, values: tuple) -> EligibilityError | None:
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return None
+    return EligibilityError(N_("%(key)s is a number: compare it with numbers."), {"key": key})
 
 
 def eligibility_test(condition: dict[str, Any]) -> Callable[[cond.Facts], bool]:

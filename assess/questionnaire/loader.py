@@ -99,11 +99,17 @@ def load_questionnaire(directory: Path, articles: Path | None = None) -> Questio
 def _pydantic_errors(source: SourceFile, exc: ValidationError) -> list[str]:
     out = []
     for error in exc.errors():
-        loc = tuple(p for p in error["loc"] if not isinstance(p, str) or p[0] != "_")
-        field = ".".join(str(p) for p in loc) or "(file)"
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("_")))
+        field = ".".join(map(_key, loc)) or "(file)"
         message = error["msg"].removeprefix("Value error, ")
         out.append(f"{source.where(loc)}: {field}: {message}")
     return out
+
+
+def _key(part: str | int) -> str:
+    # A key with a line break or other control character is quoted: one error, one line.
+    text = str(part)
+    return text if text.isprintable() else repr(text)
 
 
 class _CrossCheck:

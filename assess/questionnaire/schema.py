@@ -15,7 +15,9 @@ PRIORITIES = ("high", "medium", "low")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No NaN or infinity anywhere: a range, weight or point that compares false with everything
+    # would load and then score nonsense.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Text(Strict):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import re
+import reprlib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +14,7 @@ from typing import Any
 import yaml
 
 from ..questionnaire import PROFILE_FIELDS, Questionnaire
+from ..questionnaire.yamlsource import MAX_NESTING, load_yaml
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_NAME_CHARS = 200
@@ -18,6 +22,11 @@ UNKNOWN = "dont_know"  # a number question answered "don't know"
 LANGUAGES = ("ko", "en")
 INT_FIELDS = ("employees", "founded_year", "ceo_age")
 NUMBER_FIELDS = ("employees", "annual_sales_mkrw", "founded_year", "ceo_age")
+# Values quoted in messages are cut short: a document may hold a megabyte in one string, or
+# lists nested deeper than the recursion limit allows a plain repr to follow.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 3, 60, 60, 40
+_PLAIN_KEY = re.compile(r"""[^\s:'"]{1,100}""")
 
 
 # Characters that change how text displays without being text: the bidirectional embeddings,
@@ -71,13 +80,15 @@ def read_document(path: Path) -> dict[str, Any]:
 
 def parse_document(text: str) -> dict[str, Any]:
     """Parse YAML (JSON is YAML too, but a JSON error reads better from the JSON parser)."""
-    if len(text.encode("utf-8")) > MAX_DOCUMENT_BYTES:
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
         raise AnswersError("file", "the document is larger than 1 MB")
     stripped = text.lstrip()
     try:
-        data = json.loads(text) if stripped.startswith("{") else yaml.safe_load(text)
+        data = loads_json(text) if stripped.startswith("{") else load_yaml(text)
     except json.JSONDecodeError as exc:
         raise AnswersError("file", f"malformed JSON at line {exc.lineno}: {exc.msg}") from None
+    except JSONProblem as exc:
+        raise AnswersError("file", f"malformed JSON: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -90,8 +101,66 @@ def parse_document(text: str) -> dict[str, Any]:
     return data
 
 
+class JSONProblem(ValueError):
+    """JSON the parser reads but a document cannot hold (see ``loads_json``)."""
+
+
+def loads_json(text: str | bytes) -> Any:
+    """Parse JSON as an answers document needs it: a key given twice in one object, nesting
+    deeper than YAML allows (MAX_NESTING) and numbers of more digits than Python converts are
+    JSONProblems rather than a silently dropped answer or a RecursionError."""
+    if isinstance(text, bytes):  # as json.loads reads bytes; a UnicodeDecodeError is the caller's
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    try:
+        return _within_depth(json.loads(text, object_pairs_hook=_unique_keys))
+    except (json.JSONDecodeError, JSONProblem):
+        raise
+    except RecursionError:
+        raise JSONProblem(f"nested more than {MAX_NESTING} levels deep") from None
+    except ValueError:  # the only other one: an integer of thousands of digits
+        raise JSONProblem("a number has too many digits") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise JSONProblem(f"duplicate key {shown(key)}")
+        data[key] = value
+    return data
+
+
+def _within_depth(data: Any) -> Any:
+    """``data`` if it nests no deeper than MAX_NESTING (checked without recursion)."""
+    level = [data]
+    for _ in range(MAX_NESTING):
+        level = [v for node in level if isinstance(node, dict | list)
+                 for v in (node.values() if isinstance(node, dict) else node)]  # fmt: skip
+        if not level:
+            return data
+    if any(isinstance(node, dict | list) for node in level):
+        raise JSONProblem(f"nested more than {MAX_NESTING} levels deep")
+    return data
+
+
+def shown(value: Any) -> str:
+    """``value`` as an error message quotes it: short, whatever its size or depth."""
+    return _SHORT.repr(value)
+
+
+def field_name(key: Any) -> str:
+    """A key as the ``field`` of an error: itself when it reads as a name, else quoted short (an
+    empty key, one with spaces, colons, quotes or control characters, a very long one), so that
+    ``field: message`` stays one unambiguous line."""
+    if isinstance(key, str) and _PLAIN_KEY.fullmatch(key) and key.isprintable():
+        return key
+    return shown(key)
+
+
 def header_of(data: dict[str, Any]) -> tuple[str, int]:
     """The questionnaire id and version a raw document names."""
+    if not isinstance(data, dict):
+        raise AnswersError("file", "must be a mapping with questionnaire, firm and answers")
     qid, version = data.get("questionnaire"), data.get("version")
     if not isinstance(qid, str) or not qid:
         raise AnswersError("questionnaire", "missing or not a text id")
@@ -104,13 +173,13 @@ def validate_document(data: dict[str, Any], questionnaire: Questionnaire) -> Ans
     """Check a raw document against ``questionnaire``; raise AnswersError on the first problem."""
     unknown_keys = set(data) - {"questionnaire", "version", "language", "firm", "answers"}
     if unknown_keys:
-        raise AnswersError(sorted(unknown_keys)[0], "unknown top-level field")
+        raise AnswersError(min(map(field_name, unknown_keys)), "unknown top-level field")
     qid, version = header_of(data)
     if (qid, version) != (questionnaire.id, questionnaire.version):
         raise AnswersError("questionnaire", f"expected {questionnaire.id} v{questionnaire.version}")
     language = data.get("language", "ko")
     if language not in LANGUAGES:
-        raise AnswersError("language", f"{language!r} is not one of ko, en")
+        raise AnswersError("language", f"{shown(language)} is not one of ko, en")
     firm = validate_firm(data.get("firm") or {}, questionnaire)
     answers = data.get("answers") or {}
     if not isinstance(answers, dict):
@@ -127,7 +196,7 @@ def validate_firm(firm: Any, questionnaire: Questionnaire) -> dict[str, Any]:
     allowed = set(PROFILE_FIELDS)
     for key in firm:
         if key not in allowed:
-            raise AnswersError(f"firm.{key}", "unknown profile field")
+            raise AnswersError(f"firm.{field_name(key)}", "unknown profile field")
     out: dict[str, Any] = {}
     name = firm.get("name")
     if name is not None:
@@ -137,8 +206,8 @@ def validate_firm(firm: Any, questionnaire: Questionnaire) -> dict[str, Any]:
     for key, valid in (("industry", questionnaire.industries), ("region", questionnaire.regions)):
         value = firm.get(key)
         if value is not None:
-            if value not in valid:
-                raise AnswersError(f"firm.{key}", f"unknown {key} {value!r}")
+            if not isinstance(value, str) or value not in valid:
+                raise AnswersError(f"firm.{key}", f"unknown {key} {shown(value)}")
             out[key] = value
     ranges = questionnaire.profile.fields
     for key in NUMBER_FIELDS:
@@ -146,12 +215,15 @@ def validate_firm(firm: Any, questionnaire: Questionnaire) -> dict[str, Any]:
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise AnswersError(f"firm.{key}", f"must be a number, got {value!r}")
+            raise AnswersError(f"firm.{key}", f"must be a number, got {shown(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise AnswersError(f"firm.{key}", f"must be a finite number, got {value}")
         if key in INT_FIELDS and value != int(value):
             raise AnswersError(f"firm.{key}", "must be a whole number")
         bounds = ranges.get(key)
         if bounds and not bounds.min <= value <= bounds.max:
-            raise AnswersError(f"firm.{key}", f"{value} is outside {bounds.min:g}..{bounds.max:g}")
+            raise AnswersError(f"firm.{key}",
+                               f"{shown(value)} is outside {bounds.min:g}..{bounds.max:g}")
         out[key] = int(value) if key in INT_FIELDS else value
     return out
 
@@ -193,7 +265,7 @@ def checked_text(field: str, text: str, max_chars: int) -> str:
 def validate_answer(qid: str, value: Any, questionnaire: Questionnaire) -> Any:
     """One answer checked against its question; None (unanswered) passes through."""
     question = questionnaire.questions_by_id.get(qid)
-    where = f"answers.{qid}"
+    where = f"answers.{field_name(qid)}"
     if question is None:
         raise AnswersError(where, "unknown question id")
     if value is None:
@@ -201,7 +273,7 @@ def validate_answer(qid: str, value: Any, questionnaire: Questionnaire) -> Any:
     options = questionnaire.options_by_question[qid]
     if question.type == "single":
         if not isinstance(value, str) or value not in options:
-            raise AnswersError(where, f"unknown option {value!r}; one of {', '.join(options)}",
+            raise AnswersError(where, f"unknown option {shown(value)}; one of {', '.join(options)}",
                                N_("Choose one of the options shown"))  # fmt: skip
         return value
     if question.type == "multiple":
@@ -209,9 +281,9 @@ def validate_answer(qid: str, value: Any, questionnaire: Questionnaire) -> Any:
     if value == UNKNOWN:
         return UNKNOWN
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AnswersError(where, f"must be a number (or {UNKNOWN}), got {value!r}")
+        raise AnswersError(where, f"must be a number (or {UNKNOWN}), got {shown(value)}")
     if not question.min <= value <= question.max:
-        raise AnswersError(where, f"{value} is outside {question.min:g}..{question.max:g}",
+        raise AnswersError(where, f"{shown(value)} is outside {question.min:g}..{question.max:g}",
                            N_("Enter a number from %(min)s to %(max)s"),
                            min=f"{question.min:g}", max=f"{question.max:g}")  # fmt: skip
     return value
@@ -224,7 +296,7 @@ def _validate_multiple(where: str, value: Any, options: dict) -> list[str]:
         raise AnswersError(where, "must be a list of option ids")
     for v in value:
         if v not in options:
-            raise AnswersError(where, f"unknown option {v!r}; one of {', '.join(options)}",
+            raise AnswersError(where, f"unknown option {shown(v)}; one of {', '.join(options)}",
                                N_("Choose one of the options shown"))  # fmt: skip
     if len(set(value)) != len(value):
         raise AnswersError(where, "an option is chosen twice", N_("An option is chosen twice"))

@@ -82,10 +82,12 @@ def import_document(organisation: Organisation | None, data: dict[str, Any]) -> 
 
     :raise AnswersError: the document is invalid (naming the field).
     """
+    # Checked first: only a valid document has a content key (one of any shape may hold what
+    # JSON cannot write, such as a date, keys of mixed types or a lone surrogate).
+    _, document, _ = score_document(data)
     key = content_key(data)
     if organisation is not None:
         return store_document(organisation, data, None, None, key, via="cli")
-    _, document, _ = score_document(data)
     hashed = hashlib.sha256(f"own:{key}".encode()).hexdigest()  # one namespace for all
     if (earlier := _by_key(hashed)) is not None:
         return _replay(earlier, document)
