@@ -266,7 +266,7 @@ def test_a_file_nested_too_deep_is_refused_by_the_command_line_without_a_traceba
         assert result.exit_code == 2, result.output
         assert "file: " in result.output and "Traceback" not in result.output
         if name.endswith(".json"):
-            assert "nested too deeply" in result.output
+            assert "nested more than 64 levels deep" in result.output
 
 
 def test_a_flood_of_answers_is_refused_or_ignored_never_stored(site):
