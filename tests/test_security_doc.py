@@ -208,10 +208,6 @@ def test_every_document_and_section_pointed_to_exists(text, rows):
     assert link_problems(text, rows) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rows wait for test suites being written (tests/security/, test_headers.py, test_errors.py, "
-    "test_degraded.py, retention, fuzzing, load and faults). Remove this mark once they are merged "
-    "and every PENDING row names its tests."))  # fmt: skip
 def test_nothing_is_left_pending(rows):
     assert pending(rows) == []
 
