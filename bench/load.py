@@ -76,6 +76,7 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 from flask_migrate import upgrade  # noqa: E402
+from pages import children, free_port  # noqa: E402  (bench/pages.py, the same helpers)
 from sqlalchemy import create_engine, select, text  # noqa: E402
 
 from assess import create_app  # noqa: E402
@@ -800,22 +801,6 @@ def describe_difference(found: State, states: dict[int, list[State]]) -> str:
 
 
 # --- the processes: gunicorn and the job consumer ------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
 
 
 class Stack:

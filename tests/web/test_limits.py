@@ -5,7 +5,6 @@ nobody down."""
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 
 import pytest
@@ -17,8 +16,7 @@ from assess.extensions import db
 from assess.models import Assessment
 from tests.api.conftest import bearer
 from tests.conftest import csrf_token
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
+from tests.web.test_auth import REDIS_URL, redis_client  # noqa: F401  (the fixture)
 
 
 def start(client) -> int:
@@ -75,28 +73,14 @@ def test_api_calls_are_limited_per_token(app):
     assert client.get("/api/v1/assessments", headers=bearer(tokens[1])).status_code == 200
 
 
-def redis_or_skip():
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        client.close()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true needs Redis at {REDIS_URL}: {exc}", pytrace=False)
-        pytest.skip(f"Redis is not reachable at {REDIS_URL} ({exc})")
-    return client
-
-
 def worker(database_url, tmp_path, name: str, **config):
     """Another instance of the app: a gunicorn worker, or a web host behind the balancer."""
     return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                        "PDF_CACHE_DIR": str(tmp_path / name), **config})  # fmt: skip
 
 
-def test_the_count_is_shared_by_every_worker_through_redis(app, database_url, tmp_path):
-    redis_client = redis_or_skip()
+def test_the_count_is_shared_by_every_worker_through_redis(app, database_url, tmp_path,
+                                                           redis_client):  # noqa: F811
     prefix = f"assess-limits-test-{uuid.uuid4().hex[:8]}"
     workers = [worker(database_url, tmp_path, f"w{n}", RATE_LIMIT_STORAGE_URL=REDIS_URL,
                       RATE_LIMIT_KEY_PREFIX=prefix) for n in range(2)]  # fmt: skip
@@ -109,7 +93,6 @@ def test_the_count_is_shared_by_every_worker_through_redis(app, database_url, tm
     finally:
         for key in redis_client.keys(f"{prefix}*"):
             redis_client.delete(key)
-        redis_client.close()
         for instance in workers:
             with instance.app_context():
                 db.engine.dispose()
