@@ -13,7 +13,7 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium
 # The benchmarks load the web pages with wrk.
 BENCH_DEBS := $(RUN_DEBS) wrk
 
-.PHONY: run test bench system-deps-run system-deps-test system-deps-bench system-deps-venv lint translations translations-update clean
+.PHONY: run test bench system-deps-run system-deps-test system-deps-bench system-deps-venv lint sbom audit translations translations-update clean
 
 run: system-deps-run $(VENV)/.installed translations
 	$(BIN)/assess db upgrade
@@ -29,6 +29,23 @@ bench: system-deps-bench $(VENV)/.installed-dev translations
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+# Release steps (docs/deploy.md#dependencies), not part of `make test`: the check needs pypi.org.
+# `make sbom`: every component installed in SBOM_PYTHON's environment (the server's, say
+# /srv/assess/app/.venv/bin/python), exact versions and package URLs, as a CycloneDX SBOM.
+SBOM ?= sbom.cdx.json
+SBOM_PYTHON ?= $(BIN)/python
+SBOM_ARGS ?= --validate
+sbom: $(VENV)/.installed-dev
+	$(BIN)/cyclonedx-py environment --pyproject pyproject.toml --output-reproducible --of JSON \
+	  $(SBOM_ARGS) -o $(SBOM) $(SBOM_PYTHON)
+
+# `make audit`: every installed component against PyPI's advisories (the PyPA advisory database);
+# fails on a known vulnerability, and on a component it could not look up (--strict), so that
+# an unreachable or partial index is never taken for a clean result. AUDIT_ARGS="--path
+# /srv/assess/app/.venv/lib/python3.11/site-packages" audits the server's environment.
+audit: $(VENV)/.installed-dev
+	$(BIN)/pip-audit --strict --skip-editable --desc on $(AUDIT_ARGS)
 
 # Install system packages only when one is missing; as root or through sudo, otherwise say how.
 define ensure_debs

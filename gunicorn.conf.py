@@ -56,12 +56,15 @@ def post_fork(_server, _worker) -> None:
     from assess.extensions import db
 
     with wsgi.app.app_context():
-        db.engine.dispose(close=False)  # forget, don't close: the connections are the master's
+        # Forget, don't close: the connections are the master's (the dashboard's replica too).
+        for engine in db.engines.values():
+            engine.dispose(close=False)
 
 
 # Errors to stderr; the access log only when ACCESS_LOG=1 (a reverse proxy usually keeps one),
 # then to stdout with the request id, the status and the time taken. Resume, invitation and
-# password links carry secrets in their path: the log shows them as "***", and never the query.
+# password links carry secrets in their path: the log shows them as "***", and never the query;
+# a line break or other control character in a path is written escaped (\r\n), as in every line.
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 accesslog = "-" if os.environ.get("ACCESS_LOG", "") in ("1", "true") else None
@@ -78,7 +81,7 @@ logconfig_dict = {
     "disable_existing_loggers": False,
     "formatters": {
         "app": {"()": "assess.logs.RequestFormatter"},
-        "access": {"format": "%(message)s"},
+        "access": {"()": "assess.logs.OneLineFormatter", "fmt": "%(message)s"},
     },
     "handlers": {
         "app": {"class": "logging.StreamHandler", "formatter": "app", "stream": "ext://sys.stderr"},

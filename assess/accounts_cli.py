@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .extensions import db
 from .models import ORGANISATION_KINDS, Organisation, User
-from .services import accounts
+from .services import accounts, two_step
 
 orgs_cli = AppGroup("orgs", help="Organisations: consultancies and support agencies.")
 users_cli = AppGroup("users", help="Accounts of consultants, analysts and administrators.")
@@ -66,18 +66,22 @@ def users_create(email: str, role: str, org_name: str | None, password_stdin: bo
     elif role != "admin":
         fail(f"org: a {role} belongs to an organisation: give --org NAME")
     generated = not password_stdin
-    password = secrets.token_urlsafe(15) if generated else sys.stdin.readline().rstrip("\r\n")
+    password = (accounts.generated_password() if generated
+                else sys.stdin.readline().rstrip("\r\n"))  # fmt: skip
     try:
         user = accounts.create_user(
             email, password, organisation=organisation,
             role=CLI_ROLES[role] or ("org_admin" if organisation else None),
-            site_admin=role == "admin")  # fmt: skip
+            site_admin=role == "admin", temporary=generated)  # fmt: skip
     except accounts.AccountError as exc:
         fail(f"{exc.field}: {exc.message}")
     db.session.commit()
     where = f" in {organisation.name!r}" if organisation else ""
     click.echo(f"Created {role} {user.email}{where}.")
     if generated:
+        # The password stays the last word of the last line, for scripts that read it.
+        click.echo(f"The password below works for {current_app.config['INVITATION_HOURS']} hours, "
+                   "and only to choose one's own at the first sign-in.")  # fmt: skip
         click.echo(f"Password (shown once): {password}")
 
 
@@ -88,9 +92,26 @@ def users_list() -> None:
         status = "active" if user.active else "disabled"
         if user.password_hash is None:
             status = "invited"
+        elif user.two_step_enabled:
+            status += ", two-step"
         role = ("admin " if user.site_admin else "") + (user.role or "")
         organisation = user.organisation.name if user.organisation else "-"
         click.echo(f"{user.email}\t{organisation}\t{role.strip() or '-'}\t{status}")
+
+
+@users_cli.command("two-step-off")
+@click.argument("email")
+def users_two_step_off(email: str) -> None:
+    """Turn off the two-step sign-in of EMAIL, who lost both their app and their recovery
+    codes; make sure first, by other means, that it is them asking. Their sessions end."""
+    user = accounts.find_user(email)
+    if user is None:
+        fail(f"email: no account for {email!r}")
+    if not user.two_step_enabled:
+        fail(f"email: {user.email} has no two-step sign-in")
+    two_step.reset(user)
+    db.session.commit()
+    click.echo(f"Two-step sign-in is off for {user.email}; they can turn it on again.")
 
 
 @tokens_cli.command("create")

@@ -72,6 +72,8 @@ def demo_command(firms: int, seed: int | None, if_empty: bool) -> None:
     click.echo(f"Demo sign-ins at {url}/login  (passwords shown this once only):")
     for email, password in passwords.items():
         click.echo(f"  {DEMO_ROLES.get(email, ''):<{width}}  {email:<24}  {password}")
+    click.echo(f"Each works for {current_app.config['INVITATION_HOURS']} hours, and only to choose "
+               "one's own at the first sign-in.")  # fmt: skip
     click.echo("")
 
 

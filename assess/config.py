@@ -46,6 +46,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none).
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # A read replica of DATABASE_URL for the agency dashboard's figures only (read-only
+        # queries of the running totals; they lag the primary by the replication delay).
+        # Unset: DATABASE_URL.
+        "DASHBOARD_DATABASE_URL": os.environ.get("DASHBOARD_DATABASE_URL"),
         "BABEL_DEFAULT_LOCALE": "ko",
         "LANGUAGES": ("ko", "en"),
         "QUESTIONNAIRE_DIR": os.environ.get(
@@ -96,6 +100,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Deployed, the cookie can only be set by this host over HTTPS, for the whole site (the
         # __Host- prefix): a sibling subdomain cannot plant or overwrite it.
         "SESSION_COOKIE_NAME": "__Host-session" if deployed else "session",
+        # The language choice likewise (it holds only ko or en, but nobody else should set it).
+        "LANG_COOKIE_NAME": "__Host-lang" if deployed else "lang",
         # A signed-in session ends after this long without a request, and this long after
         # signing in whatever happens (the page's autosave counts as a request).
         "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", "120")),
@@ -111,6 +117,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS",
                                                              "30")),  # fmt: skip
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("LOGIN_WINDOW_SECONDS", "900")),
+        # The second step of a sign-in (the app's code) must follow the password this soon.
+        "TWO_STEP_MINUTES": int(os.environ.get("TWO_STEP_MINUTES", "5")),
+        # Who must turn two-step sign-in on before opening anything else: a comma-separated
+        # list of consultant, analyst, org_admin, site_admin (e.g. "org_admin,site_admin").
+        "TWO_STEP_REQUIRED_ROLES": os.environ.get("TWO_STEP_REQUIRED_ROLES", ""),
         "PASSWORD_RESET_HOURS": int(os.environ.get("PASSWORD_RESET_HOURS", "2")),
         "INVITATION_HOURS": int(os.environ.get("INVITATION_HOURS", "72")),
         # Anti-automation limits per visitor (assess/limits.py), "<count>/<period>" each; counted
@@ -126,18 +137,39 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    if config["DASHBOARD_DATABASE_URL"]:
+        url = normalise_database_url(config["DASHBOARD_DATABASE_URL"])
+        config["SQLALCHEMY_BINDS"] = {**config.get("SQLALCHEMY_BINDS", {}),
+                                      "dashboard": {"url": url, **engine_options(url)}}  # fmt: skip
     _require_secret_key(config)
     _public_url(config)
     if config["WEBHOOK_ALLOW_PRIVATE"] and config["ENV_NAME"] == "production":
         raise ConfigError("WEBHOOK_ALLOW_PRIVATE is for tests only: in production a webhook "
                           "must never reach loopback, private or link-local addresses")
     _check_retention(config)
+    _two_step_required_roles(config)
     if not 1 <= config["JOB_LEASE_SECONDS"] <= 3600:
         raise ConfigError("JOB_LEASE_SECONDS must be from 1 to 3600 seconds")
     if config["AGGREGATE_MIN_CELL"] < 3 or config["AGGREGATE_PROTECTION_WIDTH"] < 1:
         raise ConfigError("AGGREGATE_MIN_CELL must be at least 3 and AGGREGATE_PROTECTION_WIDTH "
                           "at least 1: agencies must never see a figure about one or two firms")
     return config
+
+
+TWO_STEP_ROLES = ("consultant", "analyst", "org_admin", "site_admin")
+
+
+def _two_step_required_roles(config: dict) -> None:
+    """``TWO_STEP_REQUIRED_ROLES`` as a frozenset; a misspelt role would silently require
+    nothing of anyone, so it is refused."""
+    value = config["TWO_STEP_REQUIRED_ROLES"]
+    roles = ({r.strip() for r in value.split(",") if r.strip()} if isinstance(value, str)
+             else set(value))  # fmt: skip
+    unknown = sorted(roles - set(TWO_STEP_ROLES))
+    if unknown:
+        raise ConfigError(f"TWO_STEP_REQUIRED_ROLES: unknown role(s) {', '.join(unknown)}; use "
+                          f"{', '.join(TWO_STEP_ROLES)}")  # fmt: skip
+    config["TWO_STEP_REQUIRED_ROLES"] = frozenset(roles)
 
 
 def _days(name: str, default: int) -> int:

@@ -7,15 +7,22 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import format_date, format_decimal, get_locale, gettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+    gettext,
+)
+from jinja2 import pass_context
+from markupsafe import Markup
 
+from .notices import notices
 from .scoring import AnswersError
 
 if TYPE_CHECKING:
     from .services.accounts import AccountError
-
-LANG_COOKIE = "lang"
-
 
 def select_locale() -> str:
     """``?lang=`` wins, then the cookie, then Korean (also outside a request: the worker and
@@ -25,10 +32,16 @@ def select_locale() -> str:
     if request.path.startswith("/api/"):
         return "en"  # the API's clients are programs; its messages are English (docs/decisions.md)
     languages = current_app.config["LANGUAGES"]
-    for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+    for candidate in (request.args.get("lang"), chosen_language()):
         if candidate in languages:
             return candidate
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def chosen_language() -> str | None:
+    """The language this browser chose before, as its cookie says (``__Host-lang`` when
+    deployed, ``lang`` in development), or None."""
+    return request.cookies.get(current_app.config["LANG_COOKIE_NAME"])
 
 
 def current_language() -> str:
@@ -44,18 +57,22 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def remember_language(response):
         chosen = request.args.get("lang")
-        if chosen in app.config["LANGUAGES"] and request.cookies.get(LANG_COOKIE) != chosen:
+        if chosen in app.config["LANGUAGES"] and chosen_language() != chosen:
+            # Path=/ and no Domain, as its __Host- name requires when deployed (with Secure).
             response.set_cookie(
-                LANG_COOKIE,
+                app.config["LANG_COOKIE_NAME"],
                 chosen,
                 max_age=365 * 24 * 3600,
+                path="/",
                 samesite="Lax",
                 httponly=True,
                 secure=app.config["SESSION_COOKIE_SECURE"],
             )
         return response
 
+    app.jinja_env.globals["gettext"] = template_gettext  # `_()` in templates calls this too
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["datetimeformat"] = lambda value: format_datetime(value, "short")
     app.jinja_env.filters["dateformat"] = lambda value: format_date(
         date.fromisoformat(value) if isinstance(value, str) else value, "medium"
     )
@@ -65,7 +82,40 @@ def init_app(app: Flask) -> None:
         lang = current_language()
         other = "en" if lang == "ko" else "ko"
         switch = language_switch_url(other) if has_request_context() else ""
-        return {"lang": lang, "other_lang": other, "g": g, "other_language_url": switch}
+        return {"lang": lang, "other_lang": other, "g": g, "other_language_url": switch,
+                "page_notices": notices}
+
+
+# (locale, message, escaped) -> the translated text of a message without variables
+_TEMPLATE_TEXTS: dict[tuple[object, str, bool], str] = {}
+
+
+def _template_locale() -> object:
+    """The locale in force. Flask-Babel keeps it in ``g._flask_babel.babel_locale`` once chosen
+    (``force_locale`` sets it there too); reading it there is one lookup instead of the several
+    of ``get_locale()``, which is still asked when it is not there yet."""
+    state = g.get("_flask_babel")
+    return getattr(state, "babel_locale", None) or get_locale()
+
+
+@pass_context
+def template_gettext(context, string: str, **variables: Any) -> str:
+    """``_()`` and ``gettext()`` in templates, as Jinja's new-style gettext: the translation is
+    always %-formatted and, in HTML, escaped with its variables. A page calls it dozens of
+    times; Flask-Babel's own takes several lookups per call, a third of a light page's time.
+    The catalogues do not change while the process runs, so a message without variables is
+    translated once per locale; the locale is still asked for each time, so ``force_locale``
+    (mails and PDFs in another language) holds."""
+    key = (_template_locale(), string, context.eval_ctx.autoescape)
+    if not variables and key in _TEMPLATE_TEXTS:
+        return _TEMPLATE_TEXTS[key]
+    text = get_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalogue is ours; variables are escaped by %
+    text = text % variables
+    if not variables:
+        _TEMPLATE_TEXTS[key] = text
+    return text
 
 
 def language_switch_url(lang: str) -> str:
@@ -77,6 +127,8 @@ def language_switch_url(lang: str) -> str:
     ``_method``) would break every page or point the link elsewhere. The path is quoted, so a
     backslash or a second slash at its start cannot make the link leave this site.
     """
+    if g.get("page_address"):  # a page shown by a POST-only address (notices.py)
+        return g.page_address + "?" + urlencode([("lang", lang)])
     path = quote(request.script_root + request.path, safe="/")
     path = "/" + path.lstrip("/")
     args = ([(k, v) for k, v in request.args.items(multi=True) if k != "lang"]

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +21,17 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from .extensions import db, login_manager
-from .models import Assessment, Firm, Job, Membership, Organisation, Programme, User, Webhook
+from .models import (
+    Assessment,
+    Firm,
+    Job,
+    Membership,
+    Organisation,
+    Programme,
+    User,
+    UserSession,
+    Webhook,
+)
 from .security import mark_firm_data
 
 PUBLIC = "public"  # anyone: home, start, static files, sign-in and password links
@@ -42,6 +52,11 @@ API_PREFIX = "/api/"
 # anyone, so never varying with a cookie) and the health checks.
 COOKIELESS_PREFIXES = (API_PREFIX, "/static/")
 COOKIELESS_PATHS = frozenset({"/healthz", "/readyz"})
+# What a session may open while its account must still turn two-step sign-in on.
+TWO_STEP_SETUP = frozenset({"auth.two_step_setup", "auth.logout"})
+# What a signed-in person whose password was made up for them may open: the account page, to
+# choose their own, and signing out.
+OWN_PASSWORD = frozenset({"auth.account", "auth.logout"})
 # Endpoints that are not ours: Flask's static files and APIFlask's OpenAPI document.
 BUILT_IN = {"static": PUBLIC, "openapi.spec": PUBLIC}
 
@@ -147,6 +162,14 @@ def init_app(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         if user is None or not user.active or user.session_epoch != int(epoch):
             return None
+        from .services import sessions
+
+        row = sessions.find(user.id, session.get("sid"))
+        if row is None:  # ended on its own from the list of sessions (or made before the list)
+            return None
+        g.user_session = row
+        if sessions.seen(row):
+            g.session_seen = True  # committed before the view runs (enforce_access_rule)
         return user
 
     @login_manager.request_loader
@@ -166,6 +189,8 @@ def init_app(app: Flask) -> None:
     def enforce_access_rule():
         if request.endpoint is None:
             return None  # no route: the 404 handler answers
+        if current_user.is_authenticated and g.pop("session_seen", False):
+            db.session.commit()  # a session's last-seen time, before the view writes anything
         rule = rule_of(app, request.endpoint)
         if rule is None:
             current_app.logger.error("endpoint %s has no access rule", request.endpoint)
@@ -179,6 +204,14 @@ def init_app(app: Flask) -> None:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         mark_firm_data()  # signed-in pages show organisations' data: never cached
+        if current_user.password_expires_at is not None:
+            if request.endpoint not in OWN_PASSWORD:
+                # A password made up and printed for the person opens nothing but the page where
+                # they choose their own (ASVS V6.4.1: an initial secret never becomes the lasting
+                # one); two-step sign-in is turned on after that.
+                return redirect(url_for("auth.account"))
+        elif must_turn_on_two_step(current_user) and request.endpoint not in TWO_STEP_SETUP:
+            return redirect(url_for("auth.two_step_setup"))
         if rule == SITE_ADMIN and not current_user.site_admin:
             abort(403)
         if rule == ORG_ADMIN and current_user.role != "org_admin":
@@ -187,6 +220,15 @@ def init_app(app: Flask) -> None:
                                               or current_user.organisation.kind != rule):
             abort(403)
         return None
+
+
+def must_turn_on_two_step(user: User) -> bool:
+    """Whether ``user`` holds a role of ``TWO_STEP_REQUIRED_ROLES`` without two-step sign-in on:
+    such a session opens only the setup page (and signing out) until it is on."""
+    required = current_app.config["TWO_STEP_REQUIRED_ROLES"]
+    if not required or user.two_step_enabled:
+        return False
+    return bool(required & {user.role, "site_admin" if user.site_admin else None})
 
 
 def _check_api_token(kind: str) -> None:
@@ -363,3 +405,16 @@ def webhook_of_my_organisation(webhook_id: int) -> Webhook:
     if webhook is None:
         abort(404)
     return webhook
+
+
+def my_session(session_id: int) -> UserSession:
+    """One of the signed-in user's own sessions.
+
+    :raise 404: for another user's session, an ended one, or none.
+    """
+    session_id = _row_id(session_id)
+    row = db.session.scalar(select(UserSession).where(
+        UserSession.id == session_id, UserSession.user_id == current_user.id))  # fmt: skip
+    if row is None:
+        abort(404)
+    return row

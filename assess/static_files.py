@@ -31,6 +31,8 @@ class StaticVersions:
 
     def version(self, filename: str) -> str | None:
         """The file's short content hash, or None when there is no such file in the folder."""
+        if not self.follow_changes and filename in self._hashes:
+            return self._hashes[filename]  # most pages ask for the same few files: no path work
         path = (self.folder / filename).resolve()
         if not path.is_relative_to(self.folder):
             return None

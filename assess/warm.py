@@ -1,10 +1,12 @@
 """What every web worker would otherwise do on its first request, done once before the workers
 fork (gunicorn preloads the app): load and compile every installed questionnaire, compile every
-template, load the translations, configure the database mappers. A worker's first request is then
-as fast as its second."""
+template, load the translations, configure the database mappers, hash the static files, and
+serve the home page once in each language (which draws the shared layout and sets up what a
+first request would). A worker's first request is then as fast as its second."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from flask import Flask
@@ -25,3 +27,16 @@ def warm_up(app: Flask) -> None:
         for lang in app.config["LANGUAGES"]:
             with force_locale(lang):
                 get_translations()  # loads and keeps the catalogue of this language
+    versions = app.extensions.get("static_versions")
+    if versions is not None:
+        for path in Path(app.static_folder or "").rglob("*"):
+            if path.is_file():
+                versions.version(path.relative_to(versions.folder).as_posix())
+    # No database, queue or mail behind the home page: nothing is opened before the fork.
+    client = app.test_client()
+    for lang in app.config["LANGUAGES"]:
+        client.get("/", query_string={"lang": lang})
+    # Everything loaded so far lives as long as the process: keep it out of the collector's
+    # sight, so that a worker's first collections do not walk (and, after a fork, copy) it all.
+    gc.collect()
+    gc.freeze()

@@ -50,7 +50,6 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "top_actions": "가장 먼저 할 일",
         "top_actions_none": "지금 답변으로는 시급한 개선 과제가 없습니다.",
-        "priority": "우선순위",
         "priority_of": "우선순위 {priority}",
         "horizon": "시기",
         "not_scored": "해당 문항 없음",
@@ -60,7 +59,6 @@ LABELS: dict[str, dict[str, str]] = {
             "지수에서 빠지며, 감점 요인이 아닙니다."
         ),
         "gain": "+{gain}점",
-        "gain_column": "지수 효과",
         "peer_cases": "참고할 동종 기업 사례",
         "peer_cases_intro": "업종, 규모, 그리고 귀사에서 가장 점수가 낮은 영역을 기준으로 고른 사례입니다.",
         "version_note": (
@@ -90,7 +88,6 @@ LABELS: dict[str, dict[str, str]] = {
         "roadmap": "실행 로드맵",
         "roadmap_intro": "진단 결과를 시기별로 묶었습니다. 같은 시기 안에서는 우선순위 순입니다.",
         "roadmap_empty": "이 시기에 배정된 과제가 없습니다.",
-        "action": "할 일",
         "appendix": "부록",
         "methodology": "진단 방법",
         "method_scores": (
@@ -167,7 +164,6 @@ LABELS: dict[str, dict[str, str]] = {
         "benchmark_none": "Not enough similar firms have been assessed yet for a peer benchmark.",
         "top_actions": "What to do first",
         "top_actions_none": "The answers show no urgent improvement to make.",
-        "priority": "Priority",
         "priority_of": "{priority} priority",
         "horizon": "When",
         "not_scored": "No applicable questions",
@@ -177,7 +173,6 @@ LABELS: dict[str, dict[str, str]] = {
             "scored and is left out of the overall index. It is not counted against the firm."
         ),
         "gain": "+{gain} points",
-        "gain_column": "Worth",
         "peer_cases": "Peer cases for this firm",
         "peer_cases_intro": "Chosen by industry, size and the firm's lowest-scoring dimension.",
         "version_note": (
@@ -207,7 +202,6 @@ LABELS: dict[str, dict[str, str]] = {
         "roadmap": "Roadmap",
         "roadmap_intro": "The findings grouped by when to act; within each period, by priority.",
         "roadmap_empty": "Nothing is scheduled for this period.",
-        "action": "Action",
         "appendix": "Appendix",
         "methodology": "Methodology",
         "method_scores": (

@@ -20,6 +20,7 @@ def test_admin_with_password_from_stdin_then_orgs_users_and_a_token(app, runner)
                                  "--org", "한빛컨설팅"])  # fmt: skip
     assert result.exit_code == 0, result.output
     printed = result.output.strip().splitlines()[-1].split()[-1]
+    assert "works for 72 hours, and only to choose one's own" in result.output
     result = runner.invoke(args=["tokens", "create", "kim@example.org", "--days", "7"])
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1].split()[-1]
@@ -32,6 +33,9 @@ def test_admin_with_password_from_stdin_then_orgs_users_and_a_token(app, runner)
         stored = db.session.scalar(select(ApiToken))
         assert stored.token_hash != token and token not in stored.token_hash
         assert kim.role == "consultant" and kim.organisation.name == "한빛컨설팅"
+        # Printed, so made up for Kim: at least 128 random bits, and it expires.
+        assert len(printed) * 6 >= 128 and kim.password_expires_at is not None
+        assert accounts.find_user("admin@example.org").password_expires_at is None  # typed
         assert db.session.scalar(select(User).where(User.email == "admin@example.org")).site_admin
     result = runner.invoke(args=["tokens", "revoke", token[:12]])
     assert result.exit_code == 0, result.output

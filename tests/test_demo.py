@@ -34,7 +34,10 @@ def test_demo_makes_a_whole_demo_and_prints_its_sign_ins_once(runner, app):
         assert count(Organisation) == 2 and count(User) == 3 and count(Programme) == 3
         assert 20 < count(Consent) < 70
         for email, (_role, password) in sign_ins.items():
-            assert accounts.authenticate(email, password, "127.0.0.1") is not None, email
+            user = accounts.authenticate(email, password, "127.0.0.1")
+            # At least 128 random bits, and only until its owner chooses their own.
+            assert len(password) * 6 >= 128 and user.password_expires_at is not None, email
+        assert "only to choose one's own at the first sign-in" in result.output
         consultancy = accounts.find_organisation("데모 컨설팅 (Demo Consulting)")
         clients = db.session.scalar(select(func.count()).select_from(Assessment).where(
             Assessment.firm.has(organisation_id=consultancy.id)))

@@ -72,6 +72,8 @@ def test_under_gunicorn_every_line_of_a_request_carries_its_id(database_url, tmp
         wait_for(port)
         ready = fetch(port, "/readyz", {"X-Request-ID": "proxy-0123456789abcdef"})
         secret = fetch(port, "/r/SECRET-resume-link-42/results", {})
+        # A path forging an access line of its own (gunicorn decodes %0D%0A into the path).
+        forging = fetch(port, "/nowhere%0D%0A127.0.0.1%20%22GET%20/forged%22%20200", {})
     finally:
         server.send_signal(signal.SIGTERM)
         out, err = (stream.decode() for stream in server.communicate(timeout=30))
@@ -82,6 +84,9 @@ def test_under_gunicorn_every_line_of_a_request_carries_its_id(database_url, tmp
     assert " WARNING assess request_id=proxy-0123456789abcdef readiness check" in app_line
     assert '"GET /r/***/results" 404' in out and f"request_id={secret[1]}" in out
     assert "SECRET-resume-link-42" not in out + err
+    assert forging[0] == 404
+    assert r'"GET /nowhere\r\n127.0.0.1 \"GET /forged\" 200" 404' in out, out
+    assert not re.search(r'^127\.0\.0\.1 "GET /forged"', out, re.M), out
     # gunicorn's own lines use the same format, outside any request.
     assert re.search(r" INFO gunicorn.error request_id=- Booting worker", err), err
 

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from assess.extensions import db
-from assess.logs import FORMAT, RequestFormatter, redact_path
+from assess.logs import FORMAT, RequestFormatter, one_line, redact_path
 from assess.permissions import PUBLIC, access
 from assess.services import accounts
 from tests.api.conftest import bearer, example_document
@@ -210,6 +210,43 @@ def test_a_failed_request_is_logged_without_the_secret_in_its_path(app, recorded
     logged = log_text(recorded)
     assert "GET /r/***/boom" in logged
     assert "SECRET-resume-token-123" not in logged
+
+
+# What someone could send to forge a record of their own, or to play with a terminal reading the
+# log: a line break followed by what a line of this log looks like, an escape sequence, a
+# direction override, a NUL, a Unicode line separator.
+FORGED = "2031-01-01 00:00:00,000 [1] INFO assess.security request_id=- all clear"
+HOSTILE = f"kim@consult.kr\r\n{FORGED}\x1b[2J\u202e\x00\u2028{FORGED}"
+
+
+def test_a_log_line_is_one_line_whatever_its_message_and_arguments_hold():
+    record = logging.LogRecord("assess", logging.WARNING, __file__, 1, "mail to %s failed: %s",
+                               (HOSTILE, f"550 unknown\n{FORGED}"), None)  # fmt: skip
+    line = RequestFormatter().format(record)
+    assert line.splitlines() == [line] and line.isprintable()
+    assert line.endswith("mail to kim@consult.kr\\r\\n" + FORGED + "\\x1b[2J\\u202e\\x00\\u2028"
+                         + FORGED + " failed: 550 unknown\\n" + FORGED)  # fmt: skip
+    # The message itself too, not only its arguments; the record is left as other handlers see it.
+    record = logging.LogRecord("assess", logging.INFO, __file__, 1, HOSTILE, (), None)
+    assert RequestFormatter().format(record).splitlines()[1:] == []
+    assert record.getMessage() == HOSTILE
+    # Ordinary text, Korean included, is untouched.
+    assert one_line("보고서 rendered in 12 ms, 'q' \\ \"x\"") == "보고서 rendered in 12 ms, 'q' \\ \"x\""
+
+
+def test_an_error_quoting_line_breaks_keeps_them_on_its_line_of_the_traceback(app, recorded):
+    @app.get("/boom-with-lines")
+    @access(PUBLIC)
+    def boom():  # a view failing with a message that quotes what someone sent
+        raise ValueError(f"unexpected value {HOSTILE!s}")
+
+    app.config.update(PROPAGATE_EXCEPTIONS=False)
+    assert app.test_client().get("/boom-with-lines").status_code == 500
+    logged = log_text(recorded)
+    assert "Traceback (most recent call last):" in logged  # still a traceback, line by line
+    assert "ValueError: unexpected value kim@consult.kr\\r\\n" + FORGED in logged
+    assert [line for line in logged.splitlines() if line.startswith("2031")] == []
+    assert "\x1b" not in logged and "\u202e" not in logged and "\r" not in logged
 
 
 @pytest.mark.parametrize("statement", [

@@ -154,3 +154,130 @@ def test_consent_records_upgrade_with_names_and_term_and_downgrade(scratch_url):
             assert "ix_invitation_assessment_id" in {
                 i["name"] for i in inspect(conn).get_indexes("invitation")}  # fmt: skip
         db.engine.dispose()
+
+
+def test_two_step_sign_in_downgrades_keeping_the_accounts(scratch_url):
+    """0011 adds the two-step key of accounts and their recovery codes; going back drops them
+    and keeps the accounts, which then sign in with their password alone."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade(revision="0011")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO user_account (email, site_admin, active, session_epoch, created_at, "
+                "two_step_secret, two_step_enabled_at, two_step_last_step) VALUES "
+                "('kim@example.kr', FALSE, TRUE, 1, CURRENT_TIMESTAMP, 'JBSWY3DPEHPK3PXP', "
+                "CURRENT_TIMESTAMP, 59000000)"))  # fmt: skip
+            conn.execute(text(
+                "INSERT INTO recovery_code (user_id, selector, code_hash, created_at) "
+                "SELECT id, 'abcd', '$argon2id$x', CURRENT_TIMESTAMP FROM user_account"))  # fmt: skip
+        downgrade(revision="0010")
+        with db.engine.begin() as conn:
+            assert "recovery_code" not in inspect(conn).get_table_names()
+            assert "two_step_secret" not in {
+                c["name"] for c in inspect(conn).get_columns("user_account")}  # fmt: skip
+            assert conn.execute(text("SELECT email FROM user_account")).scalar() == "kim@example.kr"
+        upgrade(revision="0011")
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT two_step_secret FROM user_account")).scalar() is None
+        db.engine.dispose()
+
+
+def test_session_rows_downgrade_keeping_the_accounts(scratch_url):
+    """0012 adds one row per signed-in session; going back drops them, not the accounts."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO user_account (email, site_admin, active, session_epoch, created_at) "
+                "VALUES ('kim@example.kr', FALSE, TRUE, 1, CURRENT_TIMESTAMP)"))  # fmt: skip
+            conn.execute(text(
+                "INSERT INTO user_session (user_id, token_hash, created_at, last_seen_at, device, "
+                "address) SELECT id, 'ab', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'Chrome', "
+                "'127.0.0.1' FROM user_account"))  # fmt: skip
+        downgrade(revision="0011")
+        with db.engine.begin() as conn:
+            assert "user_session" not in inspect(conn).get_table_names()
+            assert conn.execute(text("SELECT count(*) FROM user_account")).scalar() == 1
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT count(*) FROM user_session")).scalar() == 0
+        db.engine.dispose()
+
+
+def test_password_expiry_upgrades_with_accounts_keeping_their_own_and_downgrades(scratch_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO user_account (email, password_hash, site_admin, active, "
+                "session_epoch, created_at) VALUES ('kim@example.kr', '$argon2id$x', FALSE, TRUE, "
+                "1, CURRENT_TIMESTAMP)"))  # fmt: skip
+        upgrade(revision="0013")
+        with db.engine.begin() as conn:
+            # An existing account's password is its owner's: it does not expire.
+            assert conn.execute(text("SELECT password_expires_at FROM user_account")).all() == [
+                (None,)]
+            conn.execute(text("UPDATE user_account SET password_expires_at = CURRENT_TIMESTAMP"))
+        downgrade(revision="0012")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("user_account")}
+        assert "password_expires_at" not in columns and "password_hash" in columns
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT email FROM user_account")).scalar() == "kim@example.kr"
+        upgrade()
+        db.engine.dispose()
+
+
+def insert_result(conn, region: str, findings: tuple[str, ...]) -> None:
+    """A submitted result of the sample assessment, with its findings."""
+    conn.execute(text(
+        "INSERT INTO assessment_result (assessment_id, questionnaire_id, questionnaire_version, "
+        "industry, region, size_band, quarter, submitted_at, overall, level, confidence, dx_ax, "
+        "roi, infra, export, succession) SELECT max(id), 'ax-readiness', 1, NULL, :region, "
+        "'small', '2026Q3', CURRENT_TIMESTAMP, 41.5, 3, 0.9, 55.0, 20.0, 39.99, NULL, 100.0 "
+        "FROM assessment"), {"region": region})  # fmt: skip
+    for rule in findings:
+        conn.execute(text(
+            "INSERT INTO result_finding (assessment_id, rule, dimension, priority) "
+            "SELECT max(id), :rule, 'dx_ax', 'high' FROM assessment"), {"rule": rule})  # fmt: skip
+
+
+def test_running_totals_add_up_the_results_already_there_and_go_on_downgrade(scratch_url):
+    """0014 adds up the stored results into the dashboard's running totals, whose triggers then
+    follow every change; a downgrade takes tables and triggers away."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade(revision="0013")
+        with db.engine.begin() as conn:
+            insert_sample(conn)
+            insert_result(conn, "busan", ("no_data_strategy", "no_budget"))
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text(
+                "SELECT industry, region, size_band, quarter, n, score, level3_n, "
+                "overall_band2_score, dx_ax_band2_n, roi_band1_n, infra_band1_n, "
+                "export_unscored_n, succession_band4_n, dx_ax_sum FROM result_total")).all() \
+                == [("", "busan", "small", "2026Q3", 1, 4150, 1, 4150, 1, 1, 1, 1, 1, 55.0)]
+            assert conn.execute(text("SELECT rule, n, score FROM finding_total ORDER BY rule")
+                                ).all() == [("no_budget", 1, 4150), ("no_data_strategy", 1, 4150)]
+            conn.execute(text("UPDATE assessment_result SET region = 'seoul'"))
+            assert conn.execute(text("SELECT region, n FROM result_total")).all() \
+                == [("seoul", 1)]
+            assert set(conn.execute(text("SELECT region, n FROM finding_total")).all()) \
+                == {("seoul", 1)}
+        downgrade(revision="0013")
+        assert not {"result_total", "finding_total"} & set(inspect(db.engine).get_table_names())
+        with db.engine.begin() as conn:  # no trigger is left to write to the tables gone
+            conn.execute(text("DELETE FROM result_finding"))
+            conn.execute(text("DELETE FROM assessment_result"))
+            insert_result(conn, "ulsan", ("no_budget",))
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text("SELECT region, n FROM result_total")).all() \
+                == [("ulsan", 1)]
+            conn.execute(text("DELETE FROM assessment_result"))  # the findings by the cascade
+            assert conn.execute(text("SELECT count(*) FROM result_total")).scalar() == 0
+            assert conn.execute(text("SELECT count(*) FROM finding_total")).scalar() == 0
+        db.engine.dispose()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+
+from assess import create_app
 from assess.questionnaire import get_questionnaire, version_directories
 from assess.warm import warm_up
 
@@ -15,4 +18,26 @@ def test_warm_up_loads_every_questionnaire_and_compiles_every_template(app):
         assert get_questionnaire(root, qid, version) is get_questionnaire(root, qid, version)
     compiled = {key[1] if isinstance(key, tuple) else key for key in app.jinja_env.cache}
     assert {"base.html", "respond/section.html", "respond/results.html"} <= compiled
+    assert app.test_client().get("/").status_code == 200
+
+
+def test_warm_up_keeps_what_it_loaded_out_of_the_collectors_sight(app):
+    gc.unfreeze()
+    try:
+        warm_up(app)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()  # the rest of the suite collects as usual
+
+
+def test_warm_up_opens_no_database_connection():
+    """Warming runs before gunicorn forks: a connection opened there would be shared by every
+    worker. With a database that cannot be reached, warming still succeeds."""
+    app = create_app({"TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": "postgresql://nobody@127.0.0.1:1/none"})  # fmt: skip
+    gc.unfreeze()
+    try:
+        warm_up(app)
+    finally:
+        gc.unfreeze()
     assert app.test_client().get("/").status_code == 200

@@ -9,14 +9,19 @@ has one of "mine" and one of "theirs". ``values`` names each object for URL argu
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from flask import Flask
+from sqlalchemy import select
 
 from assess import create_app
 from assess.extensions import db
+from assess.models import RecoveryCode, UserSession
 from assess.services import (
     accounts,
     agencies,
@@ -24,7 +29,9 @@ from assess.services import (
     clients,
     consents,
     drafts,
+    sessions,
     submission,
+    two_step,
     webhooks,
 )
 from tests.conftest import csrf_token
@@ -36,6 +43,9 @@ ROLES = ["anonymous", "resume_holder", "consultant_a", "consultant_b", "analyst"
 # Cheap argon2: the worlds sign in dozens of times.
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8}
 ELIGIBLE_ALL = "{dimension: roi, lt: 101}"  # a programme every scored firm fits
+STEP = 30  # seconds of a two-step sign-in code
+# Visitors left at the second step of signing in (the password given, the code not yet).
+HALF_SIGNED_IN = {"two_step_waiting"}
 
 
 @dataclass
@@ -56,7 +66,8 @@ def world_app(database_url: str, tmp_path: Path, **config: Any) -> Flask:
                        "PDF_CACHE_DIR": str(tmp_path / "pdf-cache"),
                        "HUEY_SQLITE_PATH": str(tmp_path / "jobs.sqlite"),
                        "BATCH_DIR": str(tmp_path / "batches"), "WEBHOOK_ALLOW_PRIVATE": True,
-                       **FAST_HASHING, **config})  # fmt: skip
+                       # A half-signed-in visitor's second step stays open for a whole module.
+                       "TWO_STEP_MINUTES": 120, **FAST_HASHING, **config})  # fmt: skip
 
 
 def _submitted_for_client(firm, consultant):
@@ -94,7 +105,22 @@ def seed(app: Flask) -> World:
                                              role="consultant"),
             "reset": accounts.create_user("reset@example.org", PASSWORD),
             "changer": accounts.create_user("changer@example.org", PASSWORD),
+            # Two-step sign-in: on and signed in, on and half-way (password given, code not
+            # yet), and being set up (the key is shown, no code confirmed yet).
+            "two_step_on": accounts.create_user("two-step@example.org", PASSWORD),
+            "two_step_waiting": accounts.create_user("waiting@example.org", PASSWORD),
+            "two_step_new": accounts.create_user("new-two-step@example.org", PASSWORD),
+            # Lists and ends its own sessions.
+            "session_keeper": accounts.create_user("sessions@example.org", PASSWORD),
         }  # fmt: skip
+        # A session of another browser of the keeper (to end), and one of another user's.
+        sessions.open_session(users["session_keeper"], "Firefox/133.0 (Android)", "10.0.0.7")
+        spare_session = db.session.scalar(select(UserSession.id).order_by(UserSession.id.desc()))
+        sessions.open_session(users["consultant_b"], "Chrome/131.0 (Windows)", "10.0.0.8")
+        session_b = db.session.scalar(select(UserSession.id).order_by(UserSession.id.desc()))
+        turn_on_two_step(users["two_step_on"])
+        waiting_codes = turn_on_two_step(users["two_step_waiting"], extra_codes=40)
+        two_step.begin_setup(users["two_step_new"])
         # The respondent's own draft (no firm of any consultancy), and two more of their links:
         # one with a profile, ready to submit, and one submitted.
         _, token = drafts.start_assessment("ko")
@@ -157,6 +183,9 @@ def seed(app: Flask) -> World:
                   "$user_b": users["consultant_b"].id,
                   "$api_token_a": users["consultant_a"].tokens[0].id,
                   "$reset_link": accounts.password_link_token(users["reset"], "reset"),
+                  "$recovery_codes": waiting_codes,
+                  "$two_step_new_secret": users["two_step_new"].two_step_secret,
+                  "$session_spare": spare_session, "$session_b": session_b,
                   }  # fmt: skip
         emails = {role: user.email for role, user in users.items()}
         db.session.commit()
@@ -164,12 +193,53 @@ def seed(app: Flask) -> World:
 
 
 def visitor(app: Flask, role: str, emails: dict[str, str]):
-    """A test client signed in as ``role`` (anonymous and the resume-link holder are not)."""
+    """A test client signed in as ``role`` (anonymous and the resume-link holder are not; the
+    roles of ``HALF_SIGNED_IN`` are at the second step of two-step sign-in)."""
     client = app.test_client()
     if role in emails:
-        data = {"email": emails[role], "password": PASSWORD}
-        if app.config.get("WTF_CSRF_ENABLED", True):
-            data["csrf_token"] = csrf_token(client.get("/login").text)
-        response = client.post("/login", data=data)
+        response = _post_form(app, client, "/login",
+                              {"email": emails[role], "password": PASSWORD})  # fmt: skip
         assert response.status_code == 303, (role, response.status_code)
+        if response.headers["Location"] == "/login/code" and role not in HALF_SIGNED_IN:
+            response = _post_form(app, client, "/login/code",
+                                  {"code": app_code(app, emails[role])})  # fmt: skip
+            assert response.status_code == 303, (role, "code", response.status_code)
     return client
+
+
+def _post_form(app: Flask, client, url: str, data: dict[str, str]):
+    if app.config.get("WTF_CSRF_ENABLED", True):
+        data = {**data, "csrf_token": csrf_token(client.get(url).text)}
+    return client.post(url, data=data)
+
+
+def turn_on_two_step(user, extra_codes: int = 0) -> list[str]:
+    """Two-step sign-in on for ``user``, confirmed with the previous time step's code (so that
+    signing in may take the current one): the recovery codes, with ``extra_codes`` more than
+    the product gives, for suites that sign in more than ten times with them."""
+    two_step.begin_setup(user)
+    codes = two_step.enable(user, pyotp.TOTP(user.two_step_secret).at(time.time() - STEP))
+    h = accounts.hasher()
+    for n in range(extra_codes):
+        # "u" is never in a code the product makes: no selector is taken twice.
+        code = f"u{n:03d}-" + "-".join(secrets.token_hex(2) for _ in range(3))
+        db.session.add(RecoveryCode(user_id=user.id, selector=code[:4],
+                                    code_hash=h.hash(code.replace("-", ""))))  # fmt: skip
+        codes.append(code)
+    db.session.flush()
+    return codes
+
+
+def app_code(app: Flask, email: str) -> str:
+    """A code of ``email``'s app that no sign-in took yet: of the earliest time step inside the
+    clock's drift after the last one taken (waiting for the next step when all are taken)."""
+    with app.app_context():
+        user = accounts.find_user(email)
+        secret, last = user.two_step_secret, user.two_step_last_step
+        db.session.remove()
+    while True:
+        current = int(time.time()) // STEP
+        step = max(current - 1, (last or 0) + 1)
+        if step <= current + 1:
+            return pyotp.TOTP(secret).generate_otp(step)
+        time.sleep(STEP - time.time() % STEP + 0.1)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms import plain_text
+from ..forms import Form, plain_text
 
 ORGANISATION_KIND_CHOICES = [SelectChoice("consultancy", _l("Consultancy")),
                              SelectChoice("agency", _l("Support agency"))]  # fmt: skip
@@ -16,7 +15,7 @@ ROLE_CHOICES = [SelectChoice("", _l("No organisation")), SelectChoice("consultan
                 SelectChoice("org_admin", _l("Organisation administrator"))]  # fmt: skip
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     email = EmailField(_l("Email"), [InputRequired(_l("Enter an email address")), Length(max=254)])
     organisation = SelectField(_l("Organisation"), validators=[Optional()])
     role = SelectField(_l("Role in the organisation"), choices=ROLE_CHOICES,
@@ -24,13 +23,13 @@ class UserForm(FlaskForm):
     site_admin = BooleanField(_l("Site administrator"))
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(Form):
     name = StringField(_l("Name"), [InputRequired(_l("Enter the organisation's name")),
                                     Length(max=200)])  # fmt: skip
     kind = SelectField(_l("Kind"), choices=ORGANISATION_KIND_CHOICES)
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """GET filters of the audit log (no CSRF: it changes nothing)."""
 
     class Meta:

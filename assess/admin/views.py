@@ -52,8 +52,9 @@ def index():
     return render_template("admin/index.html", counts=counts)
 
 
-def user_form() -> UserForm:
-    form = UserForm()
+def user_form(blank: bool = False) -> UserForm:
+    """The form to add a user: as posted, or ``blank`` (after one was added)."""
+    form = UserForm(formdata=None) if blank else UserForm()
     form.organisation.choices = [SelectChoice("", _("None"))] + [
         SelectChoice(str(o.id), o.name)
         for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
@@ -79,10 +80,15 @@ def users():
             status = 422
         else:
             db.session.commit()  # the account exists whatever becomes of the mail
-            hand_over_link(user, "invitation", inviter=me())
+            if hand_over_link(user, "invitation", inviter=me()):
+                return users_page(user_form(blank=True), 200)  # the link, shown once
             return redirect(url_for(".users"), code=303)
     elif request.method == "POST":
         status = 422
+    return users_page(form, status)
+
+
+def users_page(form: UserForm, status: int):
     listed = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("admin/users.html", form=form, users=listed,
                            action_form=ActionForm()), status  # fmt: skip
@@ -108,7 +114,8 @@ def user_reset(user_id: int):
     user = get_or_404(User, user_id)
     audit.record("password.reset_sent", f"user:{user.id}", me())
     db.session.commit()
-    hand_over_link(user, "reset")
+    if hand_over_link(user, "reset", page=url_for(".users")):
+        return users_page(user_form(blank=True), 200)  # the link, shown once
     return redirect(url_for(".users"), code=303)
 
 

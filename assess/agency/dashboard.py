@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from reports.bars import bar_chart_svg
 from reports.trend import trend_chart_svg
@@ -15,7 +14,6 @@ from reports.trend import trend_chart_svg
 from ..downloads import table_download
 from ..extensions import db
 from ..i18n import current_language
-from ..models import AssessmentResult
 from ..permissions import AGENCY, access, my_agency
 from ..services import agencies, aggregates, audit
 from ..services.aggregates import BIN_LABELS, NOT_SCORED, Dashboard, Filters, N
@@ -25,7 +23,7 @@ from . import bp
 
 def _filters() -> Filters:
     q = current_questionnaire()
-    quarters = _known_quarters()
+    quarters = aggregates.known_quarters()
     args = request.args
 
     def pick(name: str, allowed) -> str | None:
@@ -37,11 +35,6 @@ def _filters() -> Filters:
         size_band=pick("size_band", {b.id for b in q.profile.size_bands}),
         quarter_from=pick("from", quarters), quarter_to=pick("to", quarters),
     )  # fmt: skip
-
-
-def _known_quarters() -> list[str]:
-    return list(db.session.scalars(select(AssessmentResult.quarter).distinct()
-                                   .order_by(AssessmentResult.quarter)))  # fmt: skip
 
 
 def _names(lang: str) -> dict:
@@ -66,7 +59,7 @@ def dashboard():
     return render_template(
         "agency/dashboard.html", data=data, names=names, charts=charts, N=N, filters=filters,
         industries=q.industries, regions=q.regions, size_bands=q.profile.size_bands,
-        quarters=_known_quarters(), lang=lang, query=request.query_string.decode(),
+        quarters=aggregates.known_quarters(), lang=lang, query=request.query_string.decode(),
     )  # fmt: skip
 
 

@@ -16,4 +16,4 @@ ROLE_NAMES = {
 def role_names() -> dict:
     return {"role_names": ROLE_NAMES}
 
-from . import views  # noqa: E402, F401  (registers the routes)
+from . import session_list, two_step, views  # noqa: E402, F401  (registers the routes)

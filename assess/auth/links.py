@@ -7,6 +7,7 @@ from flask import current_app, flash, render_template
 from flask_babel import gettext as _
 
 from ..models import User
+from ..notices import show_on_this_page
 from ..security import public_url
 from ..services import accounts, mail
 
@@ -38,11 +39,15 @@ def deliver_password_link(user: User, purpose: str, inviter: User | None = None)
     return None
 
 
-def hand_over_link(user: User, purpose: str, inviter: User | None = None) -> None:
+def hand_over_link(user: User, purpose: str, inviter: User | None = None,
+                   page: str | None = None) -> bool:
     """For an administrator: mail the link, or show it when mail is not configured or fails.
 
     The account is made either way; an administrator may see the link, so a mail server that is
-    down never costs them the invitation (the public reset page never shows it).
+    down never costs them the invitation (the public reset page never shows it). True when the
+    link is to be shown: the caller then renders its page (``page`` is its address, see
+    ``show_on_this_page``) instead of redirecting, since a flash would carry the link in the
+    session cookie.
     """
     try:
         link = deliver_password_link(user, purpose, inviter)
@@ -50,11 +55,12 @@ def hand_over_link(user: User, purpose: str, inviter: User | None = None) -> Non
         current_app.logger.warning("mail to %s failed: %s", user.email, exc)
         link = public_url("auth.set_password", purpose=purpose,
                           token=accounts.password_link_token(user, purpose))  # fmt: skip
-        flash(_("The mail server could not be reached: give %(email)s this link yourself: "
-                "%(link)s", email=user.email, link=link), "error")  # fmt: skip
-        return
+        show_on_this_page(_("The mail server could not be reached: give %(email)s this link "
+                            "yourself: %(link)s", email=user.email, link=link), "error", page)  # fmt: skip
+        return True
     if link:
-        flash(_("No mail server is configured: give %(email)s this link yourself: %(link)s",
-                email=user.email, link=link), "success")  # fmt: skip
-    else:
-        flash(_("A link was mailed to %(email)s.", email=user.email), "success")
+        show_on_this_page(_("No mail server is configured: give %(email)s this link yourself: "
+                            "%(link)s", email=user.email, link=link), "success", page)  # fmt: skip
+        return True
+    flash(_("A link was mailed to %(email)s.", email=user.email), "success")
+    return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -21,7 +22,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import PUBLIC, SIGNED_IN, access, start_session_clock
 from ..security import mark_firm_data
-from ..services import accounts, audit, mail
+from ..services import accounts, audit, mail, sessions
 from ..services.throttle import Throttled
 from . import bp
 from .forms import ChangePasswordForm, ForgotForm, LoginForm, NewPasswordForm
@@ -42,6 +43,12 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def throttled_message(exc: Throttled) -> str:
+    minutes = max(1, (exc.retry_after + 59) // 60)
+    return _("Too many failed attempts. Try again in %(minutes)s minutes, or reset your "
+             "password.", minutes=minutes)  # fmt: skip
+
+
 def home_for(user) -> str:
     """Where a sign-in lands: administrators on the admin area, consultants on their clients."""
     if user.site_admin:
@@ -53,13 +60,20 @@ def home_for(user) -> str:
     return url_for("auth.account")
 
 
-def start_session(user) -> None:
-    """A fresh session for a fresh sign-in: nothing from before it survives (session fixation)."""
+def fresh_session() -> None:
+    """Nothing of the session from before survives (session fixation) but its language."""
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
+
+
+def start_session(user) -> None:
+    """A fresh session for a fresh sign-in."""
+    fresh_session()
     login_user(user)
+    session["sid"] = sessions.open_session(user, request.user_agent.string,
+                                           audit.client_address())  # fmt: skip
     start_session_clock()
 
 
@@ -77,21 +91,34 @@ def login():
         except Throttled as exc:
             log_refusal(429, "sign_in_throttled")
             db.session.commit()
-            minutes = max(1, (exc.retry_after + 59) // 60)
-            error = _("Too many failed attempts. Try again in %(minutes)s minutes, or reset "
-                      "your password.", minutes=minutes)  # fmt: skip
-            page = render_template("auth/login.html", form=form, error=error)
+            page = render_template("auth/login.html", form=form, error=throttled_message(exc))
             return page, 429, {"Retry-After": str(exc.retry_after)}
+        except accounts.PasswordExpired:
+            db.session.commit()  # the failure counts for throttling
+            error, status = _("The password you were given has expired. Choose a new one with "
+                              "“Forgot your password?”, or ask your administrator."), 401
         except accounts.InvalidCredentials:
             db.session.commit()  # the failure counts for throttling
             error, status = _("The email or password is not right."), 401
         else:
+            if user.two_step_enabled:
+                begin_second_step(user, target)
+                db.session.commit()
+                return redirect(url_for("auth.second_step"), code=303)
             start_session(user)
             db.session.commit()
             return redirect(target or home_for(user), code=303)
     elif request.method == "POST":
         status = 422
     return render_template("auth/login.html", form=form, error=error), status
+
+
+def begin_second_step(user, target: str | None) -> None:
+    """The password was right; the session is not signed in until the code is (see
+    auth/two_step.py)."""
+    fresh_session()
+    session["two_step"] = {"user": user.id, "epoch": user.session_epoch,
+                           "since": int(time.time()), "next": target}  # fmt: skip
 
 
 @bp.post("/logout")
@@ -142,6 +169,11 @@ def set_password(purpose: str, token: str):
     form = NewPasswordForm()
     if form.validate_on_submit():
         accounts.set_password(user, form.password.data, how=purpose)
+        if user.two_step_enabled:  # a reset link is no way around the second step
+            begin_second_step(user, None)
+            db.session.commit()
+            flash(_("Your password is set. Enter a code to sign in."), "success")
+            return redirect(url_for("auth.second_step"), code=303)
         start_session(user)
         db.session.commit()
         flash(_("Your password is set. You are signed in."), "success")
@@ -164,9 +196,7 @@ def account():
         except Throttled as exc:
             log_refusal(429, "password_check_throttled")
             db.session.commit()  # the audit row of the refusal
-            minutes = max(1, (exc.retry_after + 59) // 60)
-            form.current.errors = [_("Too many failed attempts. Try again in %(minutes)s minutes, "
-                                     "or reset your password.", minutes=minutes)]  # fmt: skip
+            form.current.errors = [throttled_message(exc)]
             page = render_template("auth/account.html", form=form, user=user)
             return page, 429, {"Retry-After": str(exc.retry_after)}
         except accounts.InvalidCredentials:

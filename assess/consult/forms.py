@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, TextAreaField, URLField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..forms import Form
 from ..models import MAX_NOTE_CHARS
 from ..questionnaire import Questionnaire
 from ..scoring.answers import has_control_characters
@@ -20,7 +20,7 @@ def looks_like_email(form, field) -> None:
         raise ValidationError(_l("Enter an email address"))
 
 
-class InviteClientForm(FlaskForm):
+class InviteClientForm(Form):
     email = EmailField(_l("The client's email (optional)"),
                        [Optional(), Length(max=254), looks_like_email])
 
@@ -28,7 +28,7 @@ class InviteClientForm(FlaskForm):
 def notes_form(questionnaire: Questionnaire, lang: str, notes: dict[str, str], formdata=None):
     """One text area for the overall comment and one per dimension of ``questionnaire``."""
 
-    class NotesForm(FlaskForm):
+    class NotesForm(Form):
         pass
 
     limit = [Optional(), Length(max=MAX_NOTE_CHARS)]
@@ -39,6 +39,6 @@ def notes_form(questionnaire: Questionnaire, lang: str, notes: dict[str, str], f
     return form
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(Form):
     url = URLField(_l("Address that receives the events"),
                    [InputRequired(_l("Enter the address")), Length(max=2000)])  # fmt: skip

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_language, person_message
 from ..models import Firm
+from ..notices import show_on_this_page
 from ..permissions import (
     CONSULTANCY,
     access,
@@ -173,7 +174,7 @@ def client(firm_id: int):
     rule_texts = {r.id: r for _date, _data, q in submitted for r in q.rules}
     return render_template(
         "consult/client.html", firm=firm, history=history, form=ActionForm(), trend=trend,
-        invite_form=InviteClientForm(), rule_texts=rule_texts, lang=lang,
+        invite_form=InviteClientForm(formdata=None), rule_texts=rule_texts, lang=lang,
         field_names=field_names(lang), q=current_questionnaire(),
     )  # fmt: skip
 
@@ -223,9 +224,11 @@ def invite(firm_id: int):
     link = public_url("respond.invitation", token=token)
     if mail_invitation(form.email.data, link, my_consultancy(), firm):
         flash(_("The invitation was mailed to %(email)s.", email=form.email.data), "success")
-    else:
-        flash(_("Copy this link and send it to your client: %(link)s", link=link), "success")
-    return redirect(url_for(".client", firm_id=firm.id), code=303)
+        return redirect(url_for(".client", firm_id=firm.id), code=303)
+    # Shown by this response, not flashed: a flash would carry the link in the session cookie.
+    show_on_this_page(_("Copy this link and send it to your client: %(link)s", link=link),
+                      "success", page=url_for(".client", firm_id=firm.id))  # fmt: skip
+    return client(firm.id)
 
 
 @bp.route("/clients/<int:firm_id>/assessments/<int:assessment_id>", methods=["GET", "POST"])

@@ -24,8 +24,9 @@ from .forms import InviteForm
 KIND_ROLE = {"consultancy": "consultant", "agency": "analyst"}
 
 
-def invite_form(organisation) -> InviteForm:
-    form = InviteForm()
+def invite_form(organisation, blank: bool = False) -> InviteForm:
+    """The form to invite a member: as posted, or ``blank`` (after one was invited)."""
+    form = InviteForm(formdata=None) if blank else InviteForm()
     allowed = {KIND_ROLE[organisation.kind], "org_admin"}
     form.role.choices = [choice for choice in ROLE_CHOICES if choice.value in allowed]
     return form
@@ -46,8 +47,10 @@ def index():
             status = 422
         else:
             db.session.commit()  # the member exists whatever becomes of the mail
-            hand_over_link(user, "invitation", inviter=me)
-            return redirect(url_for(".index"), code=303)
+            if hand_over_link(user, "invitation", inviter=me):
+                form = invite_form(organisation, blank=True)  # the page shows the link, once
+            else:
+                return redirect(url_for(".index"), code=303)
     elif request.method == "POST":
         status = 422
     return render_template("members/index.html", form=form, organisation=organisation,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -36,7 +37,8 @@ class Organisation(db.Model):
     created_at: Mapped[timestamp]
     # A consultancy's branding on its PDFs and mails: a logo re-encoded as PNG by us (never
     # the uploaded bytes) and an accent colour "#rrggbb".
-    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Up to a megabyte: loaded only where the logo is drawn, not with every list of organisations.
+    logo_png: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     accent_colour: Mapped[str | None] = mapped_column(String(7))
 
     memberships: Mapped[list[Membership]] = relationship(
@@ -56,6 +58,10 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     # None until the person sets a password from an invitation link.
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # Set while the password is one made up for the person and printed once (the command line,
+    # the demo): it then opens only the account page, to choose one's own, and only until this
+    # time. Choosing or resetting a password clears it.
+    password_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     site_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the session's user id: bumped at logout and password change, so that every
@@ -63,6 +69,13 @@ class User(db.Model):
     session_epoch: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[timestamp]
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two-step sign-in (TOTP, RFC 6238): the base32 seed, kept from the start of the setup; the
+    # second step is asked for only once ``two_step_enabled_at`` is set, when the person has
+    # shown a code of their app. ``two_step_last_step`` is the time step of the last code taken,
+    # so that no code is taken twice.
+    two_step_secret: Mapped[str | None] = mapped_column(String(64))
+    two_step_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    two_step_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     membership: Mapped[Membership | None] = relationship(back_populates="user")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", order_by="ApiToken.id")
@@ -82,6 +95,10 @@ class User(db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_epoch}"
+
+    @property
+    def two_step_enabled(self) -> bool:
+        return self.two_step_enabled_at is not None and self.two_step_secret is not None
 
     @property
     def organisation(self) -> Organisation | None:
@@ -135,3 +152,48 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.prefix} user={self.user_id}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the app's code of the two-step sign-in.
+
+    A code reads ``abcd-efgh-jkmn-pqrs``: its first group is the ``selector`` that finds the row
+    (stored as it is), and the whole code is hashed with argon2id, as its 80 bits are fewer than
+    a plain hash would need.
+    """
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (UniqueConstraint("user_id", "selector", name="one_selector_per_user"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    selector: Mapped[str] = mapped_column(String(8))
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[timestamp]
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} user={self.user_id} used={self.used_at is not None}>"
+
+
+
+class UserSession(db.Model):
+    """One signed-in browser of a user, so that it can be listed and ended on its own.
+
+    The session cookie holds a random token; only its SHA-256 is stored here. The cookie's own
+    times (``since``, ``seen``) still decide when it expires; ``last_seen_at`` is for the list,
+    rewritten at most once a minute.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    device: Mapped[str] = mapped_column(String(80), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} user={self.user_id}>"

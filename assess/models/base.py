@@ -13,6 +13,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored time as an aware UTC time: SQLite hands back naive UTC, PostgreSQL aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
 timestamp = Annotated[datetime, mapped_column(DateTime(timezone=True), default=utcnow)]
 score = Annotated[float, mapped_column(Float)]

@@ -6,7 +6,6 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -20,15 +19,17 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import HiddenInput
 
+from ..forms import Form
 from ..i18n import person_message
 from ..questionnaire import Questionnaire
 from ..questionnaire.schema import Question
 from ..scoring.answers import MAX_NAME_CHARS, AnswersError, checked_text
 
 UNKNOWN_SUFFIX = "__unknown"
+NUMBER_MAX_CHARS = 30  # what a number field takes as typed
 
 
-class RevisionForm(FlaskForm):
+class RevisionForm(Form):
     """Every saving form carries the revision it was loaded at (two tabs must not overwrite)."""
 
     revision = HiddenField()
@@ -116,7 +117,7 @@ def _section_form_class(questionnaire: Questionnaire, question_ids: tuple[str, .
     for q in (questionnaire.questions_by_id[qid] for qid in question_ids):
         label = q.text.get(lang)
         if q.type == "number":
-            setattr(SectionForm, q.id, StringField(label, [Optional(), Length(max=30)]))
+            setattr(SectionForm, q.id, StringField(label, [Optional(), Length(max=NUMBER_MAX_CHARS)]))
             setattr(SectionForm, q.id + UNKNOWN_SUFFIX, BooleanField(_l("Don't know")))
         else:
             choices = [SelectChoice(o.id, o.text.get(lang)) for o in q.options]
@@ -166,21 +167,29 @@ def posted_answers(form: RevisionForm, questions: list[Question]) -> tuple[dict,
     return answers, errors
 
 
-def fill_from_answers(form: RevisionForm, questions: list[Question], answers: dict) -> None:
-    """Show stored answers in a freshly loaded page."""
+def shown_values(questions: list[Question], answers: dict) -> dict[str, Any]:
+    """What a freshly loaded page shows, by field name, from the stored answers."""
+    values: dict[str, Any] = {}
     for q in questions:
         value = answers.get(q.id)
         if value is None:
             continue
         if q.type == "number":
             if value == "dont_know":
-                form[q.id + UNKNOWN_SUFFIX].data = True
+                values[q.id + UNKNOWN_SUFFIX] = True
             else:
-                form[q.id].data = f"{value:g}" if isinstance(value, float) else str(value)
+                values[q.id] = f"{value:g}" if isinstance(value, float) else str(value)
         else:
-            form[q.id].data = value
+            values[q.id] = value
+    return values
 
 
-class ConsentForm(FlaskForm):
+def posted_values(form: RevisionForm, questions: list[Question]) -> dict[str, Any]:
+    """What a posted page shows again, by field name: what was sent, as typed."""
+    names = [n for q in questions for n in (q.id, q.id + UNKNOWN_SUFFIX) if n in form]
+    return {name: form[name].data for name in names}
+
+
+class ConsentForm(Form):
     agency = IntegerField(validators=[InputRequired()], widget=HiddenInput())
     share = BooleanField(_l("Share my results with this agency"))

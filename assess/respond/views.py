@@ -23,7 +23,7 @@ from ..downloads import report_download
 from ..errors import error_json, json_view, log_refusal, wants_json
 from ..extensions import db
 from ..forms import ActionForm
-from ..i18n import LANG_COOKIE, current_language, person_message
+from ..i18n import chosen_language, current_language, person_message
 from ..models import Assessment
 from ..permissions import PUBLIC, RESUME_LINK, access, assessment_for_link
 from ..presentation.results import result_view
@@ -40,11 +40,14 @@ from ..services.submission import submit as submit_assessment
 from . import bp
 from .forms import (
     ConsentForm,
-    fill_from_answers,
     posted_answers,
+    posted_values,
     profile_form,
     section_form,
+    shown_values,
 )
+from .fragments import drawn_once
+from .markup import page_questions_html
 
 
 def page_ids(q: Questionnaire) -> list[str]:
@@ -88,7 +91,7 @@ def resume(token: str):
     q = questionnaire_of(assessment)
     target = drafts.first_open_page(assessment, page_questions(q))
     # On a new device, continue in the language the assessment was started in.
-    lang = {} if request.cookies.get(LANG_COOKIE) else {"lang": assessment.language}
+    lang = {} if chosen_language() else {"lang": assessment.language}
     if target == "check":
         return redirect(url_for(".check", token=token, **lang))
     return redirect(url_for(".page", token=token, page=target, **lang))
@@ -169,48 +172,52 @@ def posted_revision(form) -> int:
 def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_failed: bool):
     lang = current_language()
     questions = q.questions_of(page)
-    form = section_form(q, questions, lang, formdata=request.form if request.method == "POST"
-                        else None)  # fmt: skip
     errors: dict[str, str] = {}
     status, conflict = 200, False
     answers = dict(assessment.answers)
     if request.method == "GET":
-        fill_from_answers(form, questions, answers)
-        form.revision.data = assessment.revision
-    elif not csrf_failed:
-        action = request.form.get("action", "next")
-        changes, errors = posted_answers(form, questions)
-        try:
-            # A button pressed on the page: its carried answers have been looked at again.
-            rejected = drafts.save_answers(assessment, changes, posted_revision(form),
-                                           reviewed=[x.id for x in questions])  # fmt: skip
-        except RevisionConflict as exc:  # the page shows it, with what was typed kept
-            form.revision.data, conflict, status = exc.current, True, 409
-        else:
-            db.session.commit()
-            errors.update({qid: person_message(exc) for qid, exc in rejected.items()})
-        if not conflict:
-            answers = dict(assessment.answers)
-            form.revision.data = assessment.revision
-            applicable = set(drafts.applicable_questions(assessment))
-            if action == "next":
-                for question in questions:
-                    if question.id in applicable and question.id not in answers:
-                        errors.setdefault(
-                            question.id, _("Answer this question, or choose “Don't know”.")
-                        )
-            if not errors:
-                return redirect(_next_url(q, token, page, action))
-            status = 422
+        # The page as stored: nothing to parse, so no form is built.
+        values, revision = shown_values(questions, answers), assessment.revision
     else:
-        status = 400
+        form = section_form(q, questions, lang, formdata=request.form)
+        values, revision = posted_values(form, questions), form.revision.data
+        if csrf_failed:
+            status = 400
+        else:
+            action = request.form.get("action", "next")
+            changes, errors = posted_answers(form, questions)
+            try:
+                # A button pressed on the page: its carried answers have been looked at again.
+                rejected = drafts.save_answers(assessment, changes, posted_revision(form),
+                                               reviewed=[x.id for x in questions])  # fmt: skip
+            except RevisionConflict as exc:  # the page shows it, with what was typed kept
+                revision, conflict, status = exc.current, True, 409
+            else:
+                db.session.commit()
+                errors.update({qid: person_message(exc) for qid, exc in rejected.items()})
+            if not conflict:
+                answers = dict(assessment.answers)
+                revision = assessment.revision
+                applicable = set(drafts.applicable_questions(assessment))
+                if action == "next":
+                    for question in questions:
+                        if question.id in applicable and question.id not in answers:
+                            errors.setdefault(
+                                question.id, _("Answer this question, or choose “Don't know”.")
+                            )
+                if not errors:
+                    return redirect(_next_url(q, token, page, action))
+                status = 422
     candidate = answers if request.method == "GET" or conflict else dict(assessment.answers)
     applicable = set(drafts.applicable_questions(assessment, candidate))
+    questions_html = page_questions_html(q, page, lang, values, errors=errors,
+                                         applicable=applicable,
+                                         to_review=set(assessment.to_review))  # fmt: skip
     return render_template(
-        "respond/section.html", form=form, token=token, questions=questions, q=q,
-        dimension=q.dimensions_by_id[page], applicable=applicable, errors=errors,
+        "respond/section.html", revision=revision, token=token, questions=questions,
+        dimension=q.dimensions_by_id[page], errors=errors, questions_html=questions_html,
         progress=progress(q, page), conflict=conflict, csrf_failed=csrf_failed, page=page,
-        lang=lang, to_review=set(assessment.to_review),
+        lang=lang,
     ), status  # fmt: skip
 
 
@@ -306,9 +313,16 @@ def results(token: str):
         date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
         benchmark=benchmark_of(assessment, data), previous=previous_result(assessment),
     )  # fmt: skip
-    chart = dimension_chart_svg(view["dimensions"], lang, _("Scores by dimension"))
+    # The chart shows the previous assessment's scores too, which a purge can remove: it is
+    # keyed by what it draws.
+    chart = drawn_once(("chart", lang, repr(view["dimensions"])), lambda: (
+        dimension_chart_svg(view["dimensions"], lang, _("Scores by dimension"))))
+    # Ids can be used again after a purge; the link's hash is never.
+    findings_html = drawn_once(("findings", assessment.resume_token_hash, assessment.revision,
+                                lang), lambda: render_template("respond/_findings.html", view=view))
     return render_template(
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
+        findings_html=findings_html,
         agencies=consents.agencies(), consents=consents.active_consents(assessment),
         programmes=agencies.programmes_for(assessment),
         consent_form=ConsentForm(), form=ActionForm(),

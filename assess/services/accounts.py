@@ -17,10 +17,12 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
+from .. import signing
 from ..extensions import db
 from ..models import MEMBER_ROLES, ORGANISATION_KINDS, ApiToken, Membership, Organisation, User
+from ..models.base import as_utc
 from ..scoring.answers import N_, has_control_characters
-from . import audit, throttle
+from . import audit, sessions, throttle
 
 MIN_PASSWORD_CHARS = 10
 TOKEN_PREFIX = "axr_"  # noqa: S105  (a public marker, not a secret)
@@ -44,6 +46,20 @@ class AccountError(ValueError):
 
 class InvalidCredentials(Exception):
     """Wrong email or password (never saying which)."""
+
+
+class PasswordExpired(InvalidCredentials):
+    """The right password, but one made up for the person that was never changed in time."""
+
+
+# A password made up for someone (``generated_password``): 144 random bits, above the 128 asked
+# of random secrets, as 24 URL-safe characters that survive copying from a terminal.
+GENERATED_PASSWORD_BYTES = 18
+
+
+def generated_password() -> str:
+    """A random password to print once; the account must then be ``temporary`` (create_user)."""
+    return secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
 
 
 def hasher() -> PasswordHasher:
@@ -145,8 +161,13 @@ def create_user(
     role: str | None = None,
     site_admin: bool = False,
     actor: User | None = None,
+    temporary: bool = False,
 ) -> User:
-    """A new account; without a password it can only be used after setting one from a link."""
+    """A new account; without a password it can only be used after setting one from a link.
+
+    A ``temporary`` password (one made up and printed for the person) works for
+    ``INVITATION_HOURS``, like an invitation link, and only to choose one's own password.
+    """
     email = normal_email(email)
     if find_user(email):
         raise AccountError("email", N_("An account for %(email)s exists already"), email=email)
@@ -161,6 +182,9 @@ def create_user(
         check_password_rules(password, email=email,
                              organisation=organisation.name if organisation else "")  # fmt: skip
         user.password_hash = hasher().hash(password)
+        if temporary:
+            hours = current_app.config["INVITATION_HOURS"]
+            user.password_expires_at = datetime.now(UTC) + timedelta(hours=hours)
     db.session.add(user)
     db.session.flush()
     if organisation is not None:
@@ -185,11 +209,14 @@ def _dummy_hash() -> str:
 
 
 def authenticate(email: str, password: str, address: str) -> User:
-    """The user with this email and password.
+    """The user with this email and password. With ``user.two_step_enabled`` the sign-in is
+    only half done: services.two_step.finish_sign_in takes the code.
 
     :raise throttle.Throttled: after too many failures for the account or the address.
     :raise InvalidCredentials: for a wrong password, an unknown email or a disabled account,
         after the same amount of work in each case.
+    :raise PasswordExpired: for the right temporary password after its time (the attempt
+        counts as a failure: the password no longer opens anything).
     """
     attempt = throttle.reserve(email, address)
     user = find_user(email)
@@ -204,13 +231,30 @@ def authenticate(email: str, password: str, address: str) -> User:
         audit.record("login.failed", f"user:{user.id}" if user else "", None,
                      email=_typed_email(email))  # fmt: skip
         raise InvalidCredentials()
+    if password_expired(user):
+        audit.record("login.expired", f"user:{user.id}", None)
+        raise PasswordExpired()
     if h.check_needs_rehash(user.password_hash):
         user.password_hash = h.hash(password)
+    if user.two_step_enabled:
+        # Half-way: the attempt is given back, but the account's failures are not cleared
+        # until the code is right too, or a known password would buy endless code guesses.
+        throttle.release(attempt)
+        db.session.flush()
+        return user
     throttle.succeeded(attempt)
     user.last_login_at = datetime.now(UTC)
     audit.record("login", f"user:{user.id}", user)
     db.session.flush()
     return user
+
+
+def password_expired(user: User) -> bool:
+    """Whether ``user``'s password was made up for them and has outlived its time."""
+    expires = user.password_expires_at
+    if expires is None:
+        return False
+    return as_utc(expires) <= datetime.now(UTC)
 
 
 def _typed_email(email: str) -> str | None:
@@ -225,6 +269,7 @@ def _typed_email(email: str) -> str | None:
 def end_sessions(user: User) -> None:
     """Every session cookie issued to ``user`` so far stops working."""
     user.session_epoch += 1
+    sessions.end_all(user)
     db.session.flush()
 
 
@@ -233,6 +278,7 @@ def set_password(user: User, password: str, actor: User | None = None, *, how: s
     check_password_rules(password, email=user.email,
                          organisation=user.organisation.name if user.organisation else "")
     user.password_hash = hasher().hash(password)
+    user.password_expires_at = None  # the person's own from now on
     end_sessions(user)
     audit.record(f"password.{how}", f"user:{user.id}", actor or user)
 
@@ -267,7 +313,7 @@ def set_active(user: User, active: bool, actor: User) -> None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=PASSWORD_LINK_SALT)
+    return signing.serializer(PASSWORD_LINK_SALT)
 
 
 def _fingerprint(user: User) -> str:
@@ -385,10 +431,7 @@ def user_for_api_token(plain: str) -> User | None:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(plain)))
     if token is None or token.revoked_at is not None:
         return None
-    expires = token.expires_at
-    if expires.tzinfo is None:
-        expires = expires.replace(tzinfo=UTC)
-    if expires <= datetime.now(UTC) or not token.user.active:
+    if as_utc(token.expires_at) <= datetime.now(UTC) or not token.user.active:
         return None
     token.last_used_at = datetime.now(UTC)
     return token.user

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
@@ -136,10 +137,11 @@ def eligible_count(programme: Programme, where: list | None = None) -> int:
 
 
 def eligible_stats(programmes: list[Programme], where: list | None = None,
-                   ) -> dict[int, tuple[int, int]]:  # fmt: skip
+                   session: Session | None = None) -> dict[int, tuple[int, int]]:  # fmt: skip
     """Programme id → (how many firms meet its conditions, the sum of their overall index in
     hundredths of a point, as aggregates adds it up), over all firms: one pass over the results,
-    each firm's facts built once for every programme."""
+    each firm's facts built once for every programme. ``session``: where to read them (the
+    dashboard's own state of the data), else the request's."""
     tests = [(p.id, eligibility_test(p.eligibility)) for p in programmes]
     stats = {p.id: (0, 0) for p in programmes}
     if not tests:
@@ -149,7 +151,7 @@ def eligible_stats(programmes: list[Programme], where: list | None = None,
              .join(AssessmentResult, AssessmentResult.assessment_id == Assessment.id)
              .where(*(where or [])).execution_options(yield_per=1000))  # fmt: skip
     config = current_app.config["QUESTIONNAIRE_DIR"]
-    for qid, version, profile, answers, result in db.session.execute(query):
+    for qid, version, profile, answers, result in (session or db.session).execute(query):
         q = get_questionnaire(config, qid, version)
         facts = Facts(answers, facts_profile(q, profile),
                       {d: getattr(result, d) for d in DIMENSION_COLUMNS})  # fmt: skip

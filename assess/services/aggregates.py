@@ -1,16 +1,20 @@
 """The population picture for support agencies: counts, distributions, levels, common gaps,
 the quarterly trend and programme matches, read from the denormalised result table (never
-rescored), and published only through disclosure control (``assess.disclosure``): every figure
+rescored) or, for the dashboard, from the running totals the database keeps with it
+(``models.totals``), and published only through disclosure control (``assess.disclosure``): every figure
 on one page, export or API answer goes through one ``protect`` call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, Select, case, cast, func, select
+from sqlalchemy import Connection, Integer, cast, func, select
+from sqlalchemy.orm import Session
 
 from ..disclosure import (
     TOTAL,
@@ -23,14 +27,24 @@ from ..disclosure import (
 )
 from ..disclosure import two_way as two_way_table
 from ..extensions import db
-from ..models import DIMENSION_COLUMNS, AssessmentResult, Programme, ResultFinding
+from ..models import DIMENSION_COLUMNS, AssessmentResult, Programme, finding_total, result_total
+from ..models.totals import (
+    GROUP_COLUMNS,
+    LEVELS,
+    SCORED,
+    band_figure,
+    count_and_score,
+    dimension_sum,
+    level_figure,
+    unscored_figure,
+)
 from .agencies import eligible_stats
 
 N = "N"
+# The bands' bounds are those of the running totals' triggers (migration 0011).
 BINS = ((0, 20), (20, 40), (40, 60), (60, 80), (80, 101))  # 80-100 includes 100
 BIN_LABELS = ("0-20", "20-40", "40-60", "60-80", "80-100")
 NOT_SCORED = "not_scored"
-LEVELS = (1, 2, 3, 4, 5)
 TOP_GAPS = 10
 FILTERS = ("industry", "region", "size_band", "period")
 # Score sums in hundredths of a point, as whole numbers: every grouping of the same firms then
@@ -49,18 +63,20 @@ class Filters:
     quarter_from: str | None = None
     quarter_to: str | None = None
 
-    def conditions(self, drop: str | None = None) -> list:
-        """The WHERE conditions, without the filter named ``drop`` (for the parents)."""
+    def conditions(self, drop: str | None = None, table: Any = AssessmentResult) -> list:
+        """The WHERE conditions on ``table`` (the results, or the columns of their running
+        totals, which have the same names), without the filter named ``drop`` (for the
+        parents)."""
         out = []
         for name in ("industry", "region", "size_band"):
             value = getattr(self, name)
             if value and name != drop:
-                out.append(getattr(AssessmentResult, name) == value)
+                out.append(getattr(table, name) == value)
         if drop != "period":
             if self.quarter_from:
-                out.append(AssessmentResult.quarter >= self.quarter_from)
+                out.append(table.quarter >= self.quarter_from)
             if self.quarter_to:
-                out.append(AssessmentResult.quarter <= self.quarter_to)
+                out.append(table.quarter <= self.quarter_to)
         return out
 
     def active(self) -> list[str]:
@@ -105,100 +121,135 @@ def protection_width() -> int:
     return max(1, int(current_app.config["AGGREGATE_PROTECTION_WIDTH"]))
 
 
-def _population(filters: Filters, drop: str | None = None) -> int:
-    return db.session.scalar(select(func.count()).select_from(AssessmentResult)
-                             .where(*filters.conditions(drop))) or 0  # fmt: skip
+def known_quarters() -> list[str]:
+    """The quarters that have results, in order (the dashboard's period choices)."""
+    return list(db.session.scalars(select(result_total.c.quarter).distinct()
+                                   .order_by(result_total.c.quarter)))  # fmt: skip
+
+
+def _population(filters: Filters, drop: str | None = None, source: Any = None) -> int:
+    return int((source or db.session).scalar(
+        select(func.coalesce(func.sum(result_total.c.n), 0))
+        .where(*filters.conditions(drop, result_total.c))))  # fmt: skip
+
+
+@contextmanager
+def _one_state() -> Iterator[Connection]:
+    """A connection on which every read sees the same state of the data, so that the figures
+    of one dashboard add up even while firms submit (its tables must share one N); on the
+    read replica when DASHBOARD_DATABASE_URL names one."""
+    with (db.engines.get("dashboard") or db.engine).connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        else:  # SQLite's driver begins no transaction for a SELECT: one read transaction
+            conn.exec_driver_sql("BEGIN")
+        yield conn
 
 
 def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
+    """Every figure of the dashboard, from the running totals (models.totals) that the database
+    keeps with every result: a few thousand groups to add up, not every result to scan."""
+    with _one_state() as conn:
+        return _dashboard(conn, filters, programmes)
+
+
+def _dashboard(conn: Connection, filters: Filters, programmes: list[Programme]) -> Dashboard:
     k = k_anonymity()
-    n = _population(filters)
-    parents = [_population(filters, drop=name) for name in filters.active()]
+    n = _population(filters, source=conn)
+    parents = [_population(filters, drop=name, source=conn) for name in filters.active()]
     if not publishable_population(n, parents, k):
         return Dashboard(publishable=False, k=k)
-    where = filters.conditions()
-
-    def grouped(label) -> dict[Any, tuple[int, int]]:
-        query: Select = select(label, func.count(), SCORE).where(*where).group_by(label)
-        return {key: (int(c), int(s)) for key, c, s in db.session.execute(query)}
-
+    totals = _totals_by_quarter(conn, filters)
     tables = []
-    by_level = grouped(AssessmentResult.level)
-    tables.append(_one_way("level", {lv: by_level.get(lv, (0, 0)) for lv in LEVELS}))
-    quarters = grouped(AssessmentResult.quarter)
-    ordered = sorted(quarters)
-    tables.append(_one_way("quarter", {q: quarters[q] for q in ordered}))
+    tables.append(_one_way("level", {lv: totals.figure(level_figure(lv)) for lv in LEVELS}))
+    ordered = sorted(totals.quarters)
+    quarters = {q: totals.quarters[q].firms() for q in ordered}
+    tables.append(_one_way("quarter", quarters))
     dimensions = {}
-    binned = _all_bins(where)  # one scan for the six distributions
-    for column in ("overall", *DIMENSION_COLUMNS):
-        labels, counts = binned[column]
+    # Without a filter the totals are those of all the data already.
+    unscored_anywhere = ({d: totals.figure(unscored_figure(d))[0] for d in DIMENSION_COLUMNS}
+                         if not filters.active() else _unscored_anywhere(conn))  # fmt: skip
+    for column in SCORED:
+        counts = {label: totals.figure(band_figure(column, i))
+                  for i, label in enumerate(BIN_LABELS)}  # fmt: skip
+        labels = list(BIN_LABELS)
+        if column != "overall" and unscored_anywhere[column]:
+            counts[NOT_SCORED] = totals.figure(unscored_figure(column))
+            labels.append(NOT_SCORED)
         dimensions[column] = labels
         tables.append(_one_way(("bins", column), counts))
-    # The firms with each gap, (count, score sum), in one GROUP BY (a firm has a rule once).
-    with_gaps = {rule: (int(c), int(s)) for rule, c, s in db.session.execute(
-        select(ResultFinding.rule, func.count(), SCORE)
-        .join(AssessmentResult, AssessmentResult.assessment_id == ResultFinding.assessment_id)
-        .where(*where).group_by(ResultFinding.rule))}  # fmt: skip
+    # The firms with each gap, (count, score sum) (a firm has a rule once).
+    with_gaps = {rule: (int(c), int(s)) for rule, c, s in conn.execute(
+        select(finding_total.c.rule, func.sum(finding_total.c.n), func.sum(finding_total.c.score))
+        .where(*filters.conditions(table=finding_total.c)).group_by(finding_total.c.rule)
+        .having(func.sum(finding_total.c.n) > 0))}  # fmt: skip
     gaps = sorted(with_gaps, key=lambda r: (-with_gaps[r][0], r))[:TOP_GAPS]
     total_sum = sum(s for _c, s in quarters.values())
     for rule in gaps:
         c, s = with_gaps.get(rule, (0, 0))
         tables.append(_one_way(("gap", rule), {"yes": (c, s), "no": (n - c, total_sum - s)}))
-    matches = eligible_stats(list(programmes), where)
+    with Session(bind=conn) as session:
+        matches = eligible_stats(list(programmes), filters.conditions(), session)
     for programme in programmes:
         c, s = matches[programme.id]
         tables.append(_one_way(("programme", programme.id),
                                {"yes": (c, s), "no": (n - c, total_sum - s)}))  # fmt: skip
     table = share_total(*tables)
     published = protect(table, k=k, width=protection_width())
-    averages = db.session.execute(select(*(func.avg(getattr(AssessmentResult, d))
-                                             for d in DIMENSION_COLUMNS)).where(*where)).one()
-    means = dict(zip(DIMENSION_COLUMNS, averages, strict=True))
+    means = {d: totals.mean(d) for d in DIMENSION_COLUMNS}
     return Dashboard(True, k, published, ordered, dimensions, gaps, list(programmes), means, table)
+
+
+@dataclass
+class _Totals:
+    """The running totals of some groups, added up: column name -> value."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    quarters: dict[str, _Totals] = field(default_factory=dict)
+
+    def figure(self, name: str) -> tuple[int, int]:
+        """(firms, their overall scores' sum in hundredths) of a figure."""
+        count, score = count_and_score(name)
+        return int(self.values.get(count, 0)), int(self.values.get(score, 0))
+
+    def firms(self) -> tuple[int, int]:
+        return int(self.values.get("n", 0)), int(self.values.get("score", 0))
+
+    def mean(self, dimension: str) -> float | None:
+        """The dimension's mean over the firms that have it scored, as ``avg`` would give."""
+        scored = self.values.get("n", 0) - self.values.get(count_and_score(
+            unscored_figure(dimension))[0], 0)  # fmt: skip
+        return float(self.values.get(dimension_sum(dimension), 0)) / scored if scored else None
+
+
+def _totals_by_quarter(conn: Connection, filters: Filters) -> _Totals:
+    """Every figure of the filtered groups added up, and each quarter's firms: two queries, as a
+    GROUP BY of every figure would sort the groups' wide rows."""
+    where = filters.conditions(table=result_total.c)
+    names = [c.name for c in result_total.c if c.name not in GROUP_COLUMNS]
+    row = conn.execute(select(*(func.sum(result_total.c[n]) for n in names)).where(*where)).one()
+    out = _Totals({name: value for name, value in zip(names, row, strict=True) if value})
+    for quarter, count, score in conn.execute(
+            select(result_total.c.quarter, func.sum(result_total.c.n),
+                   func.sum(result_total.c.score))
+            .where(*where).group_by(result_total.c.quarter)
+            .having(func.sum(result_total.c.n) > 0)):  # fmt: skip
+        out.quarters[quarter] = _Totals({"n": count, "score": score})
+    return out
+
+
+def _unscored_anywhere(conn: Connection) -> dict[str, int]:
+    """How many results leave each dimension unscored, in all the data (not only the filtered
+    firms): where there are any, "not scored" is a band of that dimension in every view."""
+    row = conn.execute(select(*(
+        func.coalesce(func.sum(result_total.c[count_and_score(unscored_figure(d))[0]]), 0)
+        for d in DIMENSION_COLUMNS))).one()  # fmt: skip
+    return dict(zip(DIMENSION_COLUMNS, (int(v) for v in row), strict=True))
 
 
 def _one_way(name, counts: dict[Any, tuple[int, int]]):
     return one_way({label: c for label, (c, _s) in counts.items()}, N, name=name,
                    score_sums={label: s for label, (_c, s) in counts.items()})  # fmt: skip
-
-
-def _bin_of(score):
-    """The band index of a score (0..4), -1 when not scored, as one SQL expression."""
-    return case(*[(score < high, i) for i, (_low, high) in enumerate(BINS)], else_=-1)
-
-
-def _all_bins(where: list) -> dict[str, tuple[list[str], dict[str, tuple[int, int]]]]:
-    """Each score's distribution in five bands, with "not scored" where a dimension can be left
-    unscored (export, for firms that do not pursue it) anywhere in the data: every band of every
-    score from one scan (a sum of CASE per band), not one query per band."""
-    columns = ("overall", *DIMENSION_COLUMNS)
-    rounded = cast(func.round(AssessmentResult.overall * SCALE), Integer)
-    figures = []
-    for column in columns:
-        score = getattr(AssessmentResult, column)
-        for i in (*range(len(BINS)), -1):
-            inside = score.is_(None) if i == -1 else _bin_of(score) == i
-            if i != -1:
-                inside = inside & score.is_not(None)
-            figures += [func.coalesce(func.sum(case((inside, 1), else_=0)), 0),
-                        func.coalesce(func.sum(case((inside, rounded), else_=0)), 0)]
-    row = db.session.execute(select(*figures).where(*where)).one()
-    ever_unscored = db.session.execute(select(*(
-        func.count() - func.count(getattr(AssessmentResult, c)) for c in DIMENSION_COLUMNS))
-        .select_from(AssessmentResult)).one()  # fmt: skip
-    unscored_anywhere = dict(zip(DIMENSION_COLUMNS, ever_unscored, strict=True))
-    out = {}
-    per_column = 2 * (len(BINS) + 1)
-    for j, column in enumerate(columns):
-        values = row[j * per_column:(j + 1) * per_column]
-        counts = {label: (int(values[2 * i]), int(values[2 * i + 1]))
-                  for i, label in enumerate(BIN_LABELS)}  # fmt: skip
-        labels = list(BIN_LABELS)
-        if column != "overall" and unscored_anywhere[column]:
-            counts[NOT_SCORED] = (int(values[-2]), int(values[-1]))
-            labels.append(NOT_SCORED)
-        out[column] = (labels, counts)
-    return out
 
 
 UNKNOWN = "unknown"  # the label of firms whose profile does not say (industry, region or size)
@@ -313,4 +364,4 @@ def cross_table(by: list[str], filters: Filters) -> CrossTable:
 
 
 __all__ = ["BIN_LABELS", "BY_COLUMNS", "FILTERS", "MAX_BY", "N", "NOT_SCORED", "TOTAL", "UNKNOWN",
-           "CrossTable", "Dashboard", "Filters", "cross_table", "dashboard"]  # fmt: skip
+           "CrossTable", "Dashboard", "Filters", "cross_table", "dashboard", "known_quarters"]  # fmt: skip

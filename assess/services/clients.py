@@ -17,6 +17,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select, update
 
+from .. import signing
 from ..extensions import db
 from ..models import (
     DIMENSION_COLUMNS,
@@ -29,6 +30,7 @@ from ..models import (
     Organisation,
     User,
 )
+from ..models.base import as_utc
 from ..questionnaire import PROFILE_FIELDS
 from ..scoring.answers import N_, has_control_characters, validate_firm
 from . import audit
@@ -237,7 +239,7 @@ def accept_profile(firm: Firm, assessment: Assessment, actor: User) -> None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+    return signing.serializer(INVITATION_SALT)
 
 
 def invite_client(firm: Firm, actor: User, email: str | None = None) -> tuple[Invitation, str]:
@@ -260,6 +262,10 @@ def invitation_for(token: str) -> Invitation | None:
         return None
     invitation = db.session.get(Invitation, data.get("i")) if isinstance(data, dict) else None
     if invitation is None or invitation.firm.archived_at is not None:
+        return None
+    # The link's own age is checked above; the stored term is the one the invitation was given
+    # (and shown with), whatever INVITATION_HOURS says now.
+    if as_utc(invitation.expires_at) <= datetime.now(UTC):
         return None
     return invitation
 

@@ -15,6 +15,7 @@ from sqlalchemy import and_, select
 
 from ..extensions import db
 from ..models import Assessment, Consent, Organisation
+from ..models.base import as_utc
 from . import audit
 
 # Bumped whenever the consent wording changes, so a record says which text the firm agreed to.
@@ -35,10 +36,7 @@ def in_force(now: datetime | None = None):
 
 def is_in_force(consent: Consent, now: datetime | None = None) -> bool:
     now = now or datetime.now(UTC)
-    expires = consent.expires_at
-    if expires.tzinfo is None:  # SQLite hands back naive UTC
-        expires = expires.replace(tzinfo=UTC)
-    return consent.withdrawn_at is None and expires > now
+    return consent.withdrawn_at is None and as_utc(consent.expires_at) > now
 
 
 def active_consents(assessment: Assessment) -> dict[int, Consent]:

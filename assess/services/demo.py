@@ -7,7 +7,6 @@ so scores spread over all five levels the way a real population would, not unifo
 from __future__ import annotations
 
 import random
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +18,13 @@ from ..models import Assessment, AssessmentResult, Programme
 from ..questionnaire import Questionnaire
 from ..scoring.engine import applicable_answers, facts_profile
 from . import drafts
-from .accounts import create_organisation, create_user, find_organisation, find_user
+from .accounts import (
+    create_organisation,
+    create_user,
+    find_organisation,
+    find_user,
+    generated_password,
+)
 from .agencies import create_programme
 from .consents import give_consent
 from .questionnaires import current_questionnaire
@@ -150,9 +155,10 @@ def seed_demo(firms: int, seed: int | None = None, *, batch_size: int | None = N
     passwords = {}
     for email, role, organisation in DEMO_USERS:
         if find_user(email) is None:
-            password = secrets.token_urlsafe(9)
+            password = generated_password()
             create_user(email, password, organisation=find_organisation(organisation)
-                        if organisation else None, role=role, site_admin=role is None)  # fmt: skip
+                        if organisation else None, role=role, site_admin=role is None,
+                        temporary=True)  # fmt: skip
             passwords[email] = password
     if not db.session.scalar(select(Programme.id).where(Programme.organisation_id == agency.id)):
         for name, eligibility in SAMPLE_PROGRAMMES:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import Assessment, Firm
@@ -81,11 +82,12 @@ def _store(assessment: Assessment, revision: int, **values: Any) -> None:
         raise AlreadySubmitted()
     if not 1 <= revision <= MAX_REVISION:
         raise RevisionConflict(assessment.revision)
+    values = {"revision": revision + 1, "updated_at": datetime.now(UTC), **values}
     result = db.session.execute(
         update(Assessment)
         .where(Assessment.id == assessment.id, Assessment.revision == revision,
                Assessment.status == "draft")
-        .values(revision=revision + 1, updated_at=datetime.now(UTC), **values)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     if result.rowcount != 1:
@@ -93,7 +95,10 @@ def _store(assessment: Assessment, revision: int, **values: Any) -> None:
         if assessment.status != "draft":
             raise AlreadySubmitted()
         raise RevisionConflict(assessment.revision)
-    db.session.refresh(assessment)
+    # The row now holds exactly these values: the object takes them as loaded, without reading
+    # the row back (an autosave's second query).
+    for key, value in values.items():
+        set_committed_value(assessment, key, value)
     log.debug("assessment %d saved at revision %d", assessment.id, assessment.revision)
 
 

@@ -20,6 +20,7 @@ from flask import current_app
 
 from ..extensions import db
 from ..models import Assessment
+from ..models.base import as_utc
 from ..presentation.results import result_view
 from .batches import _enqueue_at_commit
 from .benchmarks import benchmark_of
@@ -125,10 +126,7 @@ def worth_waiting(assessment: Assessment, lang: str) -> bool:
     submit, and only while a worker is running to render it."""
     if lang != assessment.language or assessment.submitted_at is None:
         return False
-    submitted = assessment.submitted_at
-    if submitted.tzinfo is None:
-        submitted = submitted.replace(tzinfo=UTC)
-    waited = (datetime.now(UTC) - submitted).total_seconds()
+    waited = (datetime.now(UTC) - as_utc(assessment.submitted_at)).total_seconds()
     return 0 <= waited < current_app.config["PDF_WAIT_SECONDS"] and worker_alive()
 
 

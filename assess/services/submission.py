@@ -7,8 +7,6 @@ import copy
 import hashlib
 import json
 import logging
-import threading
-from collections import OrderedDict
 from datetime import UTC, datetime
 
 from sqlalchemy import update
@@ -16,6 +14,7 @@ from sqlalchemy import update
 from ..extensions import db
 from ..models import Assessment, AssessmentResult, ResultFinding
 from ..questionnaire import Questionnaire
+from ..remembered import Remembered
 from ..scoring import AnswersDocument, result_json, score
 from . import webhooks
 from .questionnaires import questionnaire_of
@@ -36,9 +35,7 @@ def document_of(assessment: Assessment) -> AnswersDocument:
 # Results of submitted assessments, per process: a submitted assessment's answers never change,
 # and neither does a loaded questionnaire, so scoring it again (with the gain of
 # every finding, the costly part) would only repeat the same work on every page view.
-_RESULTS: OrderedDict[tuple, dict] = OrderedDict()
-_RESULTS_LOCK = threading.Lock()
-MAX_REMEMBERED = 512
+_RESULTS: Remembered[dict] = Remembered(512)
 
 
 def result_of(assessment: Assessment) -> tuple[Questionnaire, AnswersDocument, dict]:
@@ -52,16 +49,8 @@ def result_of(assessment: Assessment) -> tuple[Questionnaire, AnswersDocument, d
     # The answers' digest makes the key safe even where ids are reused (a restored database).
     content = json.dumps([document.firm, document.answers, document.language], sort_keys=True)
     key = (assessment.id, id(questionnaire), hashlib.sha256(content.encode()).digest())
-    with _RESULTS_LOCK:
-        data = _RESULTS.get(key)
-        if data is not None:
-            _RESULTS.move_to_end(key)
-    if data is None:
-        data = result_json(questionnaire, document, score(questionnaire, document))
-        with _RESULTS_LOCK:
-            _RESULTS[key] = data
-            while len(_RESULTS) > MAX_REMEMBERED:
-                _RESULTS.popitem(last=False)
+    data = _RESULTS.get(key, lambda: result_json(questionnaire, document,
+                                                 score(questionnaire, document)))  # fmt: skip
     return questionnaire, document, copy.deepcopy(data)
 
 

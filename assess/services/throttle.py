@@ -31,6 +31,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from ..extensions import db
 from ..models import LoginFailure
+from ..models.base import as_utc
 
 
 class Throttled(Exception):
@@ -143,9 +144,7 @@ class DatabaseCounter:
                 select(func.count(), func.min(LoginFailure.at))
                 .where(LoginFailure.key == key, LoginFailure.at >= cutoff)
             ).one()
-        if oldest.tzinfo is None:  # SQLite hands back naive UTC
-            oldest = oldest.replace(tzinfo=UTC)
-        return reservation, count, oldest.timestamp()
+        return reservation, count, as_utc(oldest).timestamp()
 
     def release(self, key: str, reservation: int) -> None:
         with self._writing() as conn:

@@ -116,7 +116,8 @@
   }
 
   function applyApplicable(ids) {
-    var applicable = {};
+    // A map without a prototype: an id such as "constructor" or "__proto__" is only a key.
+    var applicable = Object.create(null);
     ids.forEach(function (id) { applicable[id] = true; });
     $all("fieldset[data-question]", form).forEach(function (fieldset) {
       var show = !!applicable[fieldset.getAttribute("data-question")];

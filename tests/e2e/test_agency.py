@@ -41,11 +41,14 @@ TEXT = {
 
 @pytest.fixture(scope="module")
 def demo(live_server) -> Iterator[dict[str, str]]:
-    """The demo's sign-ins (email → password) on the live server's database."""
+    """The demo's sign-ins (email → password) on the live server's database, each with a password
+    its owner chose (a printed one leads only to choosing one's own: tests/web/test_auth.py)."""
     app = live_server.app
     app.config.update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8)
     with app.app_context():
-        passwords = seed_demo(200, 7)
+        passwords = {email: f"{printed}-own" for email, printed in seed_demo(200, 7).items()}
+        for email, password in passwords.items():
+            accounts.set_password(accounts.find_user(email), password, how="change")
         db.session.commit()
     yield passwords
 

@@ -4,9 +4,11 @@ in Chromium, in Korean and in English; every page checked with axe-core and phot
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -137,4 +139,53 @@ def test_reset_the_password_from_the_mailed_link(new_page, live_server, inbox, a
 
     page.goto("/login")
     fill_sign_in(page, text, email, NEW_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/clients$"))
+
+
+TWO_STEP_TEXT = {
+    "ko": {"turn_on_link": "2단계 로그인 켜기", "qr": "인증 앱에 이 서비스를 추가하는 QR 코드",
+           "app_code": "앱에 표시된 코드", "turn_on": "켜기", "codes": "복구 코드",
+           "kept": "보관했습니다", "code": "코드"},
+    "en": {"turn_on_link": "Turn on two-step sign-in",
+           "qr": "QR code to add this service to an authenticator app",
+           "app_code": "Code from your app", "turn_on": "Turn on", "codes": "Your recovery codes",
+           "kept": "I have kept them", "code": "Code"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_turn_on_two_step_sign_in_and_sign_in_with_a_code(new_page, live_server, artifacts,
+                                                          lang):  # fmt: skip
+    text, words = TEXT[lang], TWO_STEP_TEXT[lang]
+    email = new_consultant(live_server)
+    look = Auditor(artifacts, f"{lang}-two-step")
+    page = new_page(lang)
+    page.goto("/login")
+    fill_sign_in(page, text, email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/clients$"))
+
+    page.goto("/account")
+    page.get_by_role("link", name=words["turn_on_link"]).click()
+    expect(page).to_have_url(re.compile(r"/account/two-step/new$"))
+    qr = page.get_by_role("img", name=words["qr"])
+    expect(qr).to_be_visible()
+    assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    look(page, "setup")
+    secret = page.locator("code.two-step-key").inner_text().replace(" ", "")
+    app = pyotp.TOTP(secret)
+    page.get_by_label(words["app_code"], exact=True).fill(app.now())
+    page.get_by_role("button", name=words["turn_on"], exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(words["codes"])
+    expect(page.locator(".recovery-codes li")).to_have_count(10)
+    look(page, "recovery-codes")
+    page.get_by_role("link", name=words["kept"]).click()
+    expect(page).to_have_url(re.compile(r"/account$"))
+
+    sign_out(page, text)
+    fill_sign_in(page, text, email, PASSWORD)
+    expect(page).to_have_url(re.compile(r"/login/code$"))
+    look(page, "second-step")
+    # The next time step's code: the one just used to turn it on is never taken again.
+    page.get_by_label(words["code"], exact=True).fill(app.at(time.time() + 30))
+    page.get_by_role("button", name=text["sign_in"], exact=True).click()
     expect(page).to_have_url(re.compile(r"/clients$"))

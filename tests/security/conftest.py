@@ -18,8 +18,10 @@ from tests.conftest import empty_tables
 from tests.security.routes import ROUTES, Ctx, Route, resolve, token_for, url_values
 from tests.world import World, seed, visitor, world_app
 
+# Columns any request may write: a session's last-seen time (at most once a minute).
+MOVING = {("user_session", "last_seen_at")}
 # Routes that sign their visitor in or out, or change its password.
-SIGNING = {"auth.login", "auth.logout", "auth.account", "auth.set_password"}
+SIGNING = {"auth.login", "auth.logout", "auth.account", "auth.set_password", "auth.second_step"}
 
 
 class Site:
@@ -109,7 +111,8 @@ class Site:
                     continue
                 digest = hashlib.sha256()
                 order = list(table.primary_key.columns) or list(table.columns)
-                for row in db.session.execute(select(table).order_by(*order)):
+                columns = [c for c in table.columns if (table.name, c.name) not in MOVING]
+                for row in db.session.execute(select(*columns).order_by(*order)):
                     digest.update(repr(tuple(row)).encode())
                 digests[table.name] = digest.hexdigest()[:12]
             db.session.remove()

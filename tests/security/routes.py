@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyotp
 from PIL import Image
 
 from tests.conftest import csrf_token
@@ -169,11 +170,23 @@ ROUTES: dict[str, Route] = {
                                                 "confirm": NEW_PASSWORD}, posted=303,
                           text={"current": None, "password": 1000, "confirm": 1000}),
     "auth.logout": Route(role="analyst_d", get=None, post={}, posted=303),
+    "auth.second_step": Route(role="two_step_waiting", post=lambda ctx: {
+        "code": ctx.values["$recovery_codes"].pop()}, posted=303, text={"code": 64}),
+    "auth.two_step_setup": Route(role="two_step_new", post=lambda ctx: {
+        "code": pyotp.TOTP(ctx.values["$two_step_new_secret"]).now()}, posted=200,
+        text={"code": 64}),
+    "auth.session_list": Route(role="session_keeper"),
+    "auth.end_session": Route(role="session_keeper", args={"session_id": "$session_spare"},
+                              get=None, post={}, posted=303,
+                              foreign={"session_id": "$session_b"}),
+    "auth.end_other_sessions": Route(role="session_keeper", get=None, post={}, posted=303),
+    "auth.two_step_settings": Route(role="two_step_on", post={"current": PASSWORD, "code": ""},
+                                    posted=303, text={"current": 1000, "code": 64}),
     # Site administrators.
     "admin.index": Route(role="site_admin"),
     "admin.users": Route(role="site_admin", post=lambda ctx: {
         "email": unique("new-user-") + "@example.org", "organisation": "", "role": ""},
-        posted=303, text={"email": 254}),
+        posted=200, text={"email": 254}),  # no mail server: the page shows the link
     "admin.organisations": Route(role="site_admin", post=lambda ctx: {
         "name": unique("Organisation "), "kind": "consultancy"}, posted=303, text={"name": 200}),
     "admin.tokens": Route(role="site_admin"),
@@ -183,7 +196,7 @@ ROUTES: dict[str, Route] = {
                                                         "change": "enable"},
                                get=None, post={}, posted=303, ids=GLOBAL),
     "admin.user_reset": Route(role="site_admin", args={"user_id": "$spare_user"}, get=None,
-                              post={}, posted=303, ids=GLOBAL),
+                              post={}, posted=200, ids=GLOBAL),  # the link shown, as above
     "admin.membership_role": Route(role="site_admin", args={"membership_id": "$membership_b"},
                                    get=None, post={"role": "consultant"}, posted=303,
                                    ids=GLOBAL),
@@ -194,8 +207,8 @@ ROUTES: dict[str, Route] = {
                                 get=None, post={}, posted=303, ids=GLOBAL),
     # An organisation's administrator.
     "members.index": Route(role="org_admin", post=lambda ctx: {
-        "email": unique("member-") + "@example.org", "role": "consultant"}, posted=303,
-        text={"email": 254}),
+        "email": unique("member-") + "@example.org", "role": "consultant"}, posted=200,
+        text={"email": 254}),  # the link shown, as above
     "members.remove": Route(role="org_admin", args={"membership_id": "$membership_spare"},
                             get=None, post={}, posted=303,
                             foreign={"membership_id": "$membership_b"}),
@@ -236,7 +249,7 @@ ROUTES: dict[str, Route] = {
         role="consultant_a", args={**CLIENT_A, "assessment_id": "$draft_a"}, get=None, post={},
         posted=303, foreign={"firm_id": "$client_b", "assessment_id": "$draft_b"}),
     "consult.invite": Route(role="consultant_a", args=CLIENT_A, get=None,
-                            post={"email": "client@example.org"}, posted=303,
+                            post={"email": "client@example.org"}, posted=200,  # link shown
                             text={"email": 254}, foreign={"firm_id": "$client_b"}),
     "consult.assessment": Route(role="consultant_a", args=SUBMITTED_A, post=notes_body,
                                 posted=303, text=NOTE_FIELDS,

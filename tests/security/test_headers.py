@@ -275,8 +275,34 @@ def test_production_cookies_are_secure_httponly_and_samesite(production_app):
     remember = app.test_client().get("/remembered", **https)
     sent = {"session at the sign-in page": cookies_set(page).get("__Host-session"),
             "session at sign-in": cookies_set(signed_in).get("__Host-session"),
-            "language": cookies_set(language).get("lang"),
+            "language": cookies_set(language).get("__Host-lang"),
             "remember": cookies_set(remember).get("remember_token")}  # fmt: skip
     wanted = {"secure", "httponly", "samesite=lax"}
     assert {name: wanted - (flags or set()) for name, flags in sent.items()} == dict.fromkeys(
         sent, set())
+
+
+def test_in_production_the_language_cookie_is_host_only_and_the_only_one_read(production_app):
+    """Deployed, the language choice is ``__Host-lang`` (Secure, Path=/, no Domain: only this
+    host over HTTPS can set it); a plain ``lang`` cookie, which a sibling subdomain could plant,
+    chooses nothing."""
+    https = {"base_url": "https://assess.example.kr"}
+    client = production_app.test_client()
+    chosen = client.get("/?lang=en", **https)
+    assert chosen.status_code == 200
+    [header] = chosen.headers.getlist("Set-Cookie")
+    name_value, *attributes = (part.strip() for part in header.split(";"))
+    assert name_value == "__Host-lang=en"
+    assert {a.lower() for a in attributes} >= {"secure", "path=/", "httponly", "samesite=lax"}
+    assert not [a for a in attributes if a.lower().startswith("domain")]
+    assert '<html lang="en"' in client.get("/", **https).text  # read back without ?lang=
+    planted = production_app.test_client()
+    planted.set_cookie("lang", "en", domain="assess.example.kr")
+    assert '<html lang="ko"' in planted.get("/", **https).text
+
+
+def test_in_development_the_language_cookie_keeps_its_plain_name(client):
+    """Without HTTPS (a laptop) a ``__Host-`` cookie could not be set: the name stays ``lang``."""
+    chosen = client.get("/?lang=en")
+    assert chosen.headers["Set-Cookie"].startswith("lang=en;")
+    assert '<html lang="en"' in client.get("/").text

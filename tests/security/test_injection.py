@@ -24,11 +24,13 @@ CLIENT_LINK = re.compile(r'href="/clients/(\d+)"')
 
 
 def table_counts(site) -> dict[str, int]:
-    """Every table and its number of rows (the audit log apart: exports are recorded)."""
+    """Every table and its number of rows (the audit log apart: exports are recorded; and the
+    signed-in sessions: a visitor's first request signs it in)."""
     with site.app.app_context():
         names = set(inspect(db.engine).get_table_names())
         counts = {t.name: db.session.scalar(select(func.count()).select_from(t))
-                  for t in db.metadata.sorted_tables if t.name != "audit_event"}  # fmt: skip
+                  for t in db.metadata.sorted_tables
+                  if t.name not in ("audit_event", "user_session")}  # fmt: skip
         db.session.remove()
     return {"tables": len(names), **counts}
 

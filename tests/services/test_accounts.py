@@ -7,15 +7,16 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from itsdangerous import TimestampSigner
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from assess.extensions import db
 from assess.models import ApiToken, AuditEvent, Membership, User
-from assess.services import accounts
+from assess.services import accounts, clients
 from assess.services.accounts import AccountError
 from assess.services.throttle import Throttled
 from tests.conftest import csrf_token
+from tests.scoring.documents import BASE_FIRM
 
 PASSWORD = "correct horse battery"
 
@@ -208,6 +209,27 @@ def test_forged_or_tampered_links_lead_nowhere(app, ctx):
         assert accounts.user_for_password_link(link, "reset") is None
     finally:
         app.config["SECRET_KEY"] = secret
+
+
+def resigned_with_sha1(app, link: str, salt: str) -> str:
+    """The same link, signed the way itsdangerous does by default (HMAC-SHA1), as before."""
+    key = app.config["SECRET_KEY"]
+    sha256 = URLSafeTimedSerializer(key, salt=salt, signer_kwargs={"digest_method": hashlib.sha256})
+    return URLSafeTimedSerializer(key, salt=salt).dumps(sha256.loads(link))
+
+
+def test_links_signed_with_hmac_sha1_are_refused(app, ctx):
+    member = make_user("new@example.kr", None, organisation=consultancy(), role="consultant")
+    user = make_user()
+    for who, purpose in ((user, "reset"), (member, "invitation")):
+        link = accounts.password_link_token(who, purpose)
+        assert accounts.user_for_password_link(link, purpose) is who
+        old = resigned_with_sha1(app, link, accounts.PASSWORD_LINK_SALT)
+        assert accounts.user_for_password_link(old, purpose) is None
+    firm = clients.create_client(consultancy(), dict(BASE_FIRM), member)
+    invitation, link = clients.invite_client(firm, member)
+    assert clients.invitation_for(link) is invitation
+    assert clients.invitation_for(resigned_with_sha1(app, link, clients.INVITATION_SALT)) is None
 
 
 def issued_hours_ago(monkeypatch, user: User, purpose: str, hours: float) -> str:

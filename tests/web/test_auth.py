@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import email
 import email.policy
+import hashlib
 import json
 import os
 import re
@@ -17,12 +18,13 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from itsdangerous import TimestampSigner
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from assess import create_app
@@ -38,6 +40,10 @@ FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8}
 WRONG = {
     "ko": "이메일 또는 비밀번호가 올바르지 않습니다.",
     "en": "The email or password is not right.",
+}
+EXPIRED = {
+    "ko": "받으신 비밀번호는 기한이 지났습니다.",
+    "en": "The password you were given has expired.",
 }
 
 
@@ -479,6 +485,55 @@ def change_password(client, current: str = PASSWORD, new: str = NEW_PASSWORD, **
     return client.post("/account", data=data)
 
 
+def make_temporary_user(app, email: str = "kim@example.kr") -> str:
+    """An account whose password was made up and printed for it (the command line, the demo)."""
+    with app.app_context():
+        password = accounts.generated_password()
+        organisation = accounts.create_organisation("정밀컨설팅", "consultancy")
+        accounts.create_user(email, password, organisation=organisation, role="consultant",
+                             temporary=True)  # fmt: skip
+        db.session.commit()
+        return password
+
+
+def test_a_printed_password_opens_only_the_page_to_choose_ones_own(app, client):
+    printed = make_temporary_user(app)
+    assert len(printed) * 6 >= 128  # URL-safe characters carry 6 random bits each
+    assert sign_in(client, password=printed).status_code == 303
+    for path in ("/clients", "/clients/new", "/organisation/members", "/admin/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert urlsplit(response.headers["Location"]).path == "/account"
+    page = client.get("/account?lang=ko")
+    assert page.status_code == 200
+    assert "계속하기 전에 직접 쓰실 비밀번호를 정하세요" in page.text
+    assert "Choose a password of your own before going on" in client.get("/account?lang=en").text
+    assert change_password(client, current=printed).status_code == 303
+    assert client.get("/clients").status_code == 200
+    assert "data-own-password" not in client.get("/account").text
+    assert sign_in(app.test_client(), password=NEW_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_a_printed_password_expires_after_invitation_hours(app, client, monkeypatch, lang):
+    printed = make_temporary_user(app)
+    hours = app.config["INVITATION_HOURS"]
+    with app.app_context():
+        user = accounts.find_user("kim@example.kr")
+        expires = user.password_expires_at
+        expires = expires if expires.tzinfo else expires.replace(tzinfo=UTC)  # SQLite: naive UTC
+        assert abs(expires - datetime.now(UTC) - timedelta(hours=hours)) < timedelta(minutes=1)
+        user.password_expires_at = expires - timedelta(hours=hours, minutes=1)  # time passes
+        db.session.commit()
+    response = sign_in(client, password=printed, lang=lang)
+    assert response.status_code == 401
+    assert EXPIRED[lang] in unescape(response.text)
+    assert not signed_in(client)
+    assert [row.action for row in audit_rows(app)][-1] == "login.expired"
+    assert sign_in(client, password="wrong password here", lang=lang).status_code == 401
+    assert EXPIRED[lang] not in unescape(client.get(f"/login?lang={lang}").text)
+
+
 def test_password_change_ends_every_other_session(app, client):
     make_user(app)
     sign_in(client)
@@ -755,11 +810,67 @@ def test_invitation_with_the_mail_server_down_still_makes_the_member_and_shows_t
     page = client.get("/organisation/members?lang=en")
     response = client.post("/organisation/members", data={
         "csrf_token": csrf_token(page.text), "email": "new@example.kr", "role": "consultant"})
-    assert response.status_code == 303
-    shown = client.get("/organisation/members?lang=en").text
-    assert "The mail server could not be reached" in shown
-    link = re.search(r"(http://localhost/password/invitation/[^\s<\"]+)", shown).group(1)
+    assert response.status_code == 200  # the page answering the POST shows the link
+    assert "The mail server could not be reached" in response.text
+    link = re.search(r"(http://localhost/password/invitation/[^\s<\"]+)", response.text).group(1)
     assert choose_password(app.test_client(), unescape(link)).status_code == 303
+    assert sign_in(app.test_client(), "new@example.kr", NEW_PASSWORD).status_code == 303
+
+
+def session_cookie_contents(app, response) -> str:
+    """What the session cookies a response sets hold, decoded as the app reads them."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    prefix = app.config["SESSION_COOKIE_NAME"] + "="
+    values = [header.split(";", 1)[0][len(prefix):]
+              for header in response.headers.getlist("Set-Cookie") if header.startswith(prefix)]
+    return " ".join(repr(serializer.loads(value)) for value in values if value)
+
+
+# Who shows a set-password link on the page, how the mail fails, and the request that does it.
+SHOWN_LINKS = {
+    "member invited, mail server down": ("members", "down"),
+    "user added, no mail server": ("admin", None),
+    "password link sent, mail server down": ("admin-reset", "down"),
+}
+
+
+@pytest.mark.parametrize("case", SHOWN_LINKS)
+def test_a_password_link_shown_to_an_administrator_is_never_in_the_session_cookie(app, client,
+                                                                                  case):
+    """The account is made and the link shown by the response to the POST itself, once; it never
+    travels in the (signed, not encrypted) session cookie, as a flash message would."""
+    page_path, mail = SHOWN_LINKS[case]
+    if page_path == "members":
+        make_user(app, "boss@example.kr", org=("정밀컨설팅", "consultancy"), role="org_admin")
+        url, data, wanted = "/organisation/members", {"role": "consultant"}, "/password/invitation/"
+    else:
+        make_user(app, "boss@example.kr", site_admin=True)
+        url, data, wanted = "/admin/users", {"organisation": "", "role": ""}, "/password/invitation/"
+    sign_in(client, "boss@example.kr")
+    app.config["MAIL_URL"] = f"smtp://127.0.0.1:{free_port()}" if mail == "down" else None
+    page = client.get(url + "?lang=en")
+    if page_path == "admin-reset":
+        user_id = make_user(app, "new@example.kr")
+        url, data, wanted = f"/admin/users/{user_id}/reset", {}, "/password/reset/"
+    else:
+        data["email"] = "new@example.kr"
+    response = client.post(url, data={"csrf_token": csrf_token(page.text), **data})
+    assert response.status_code == 200
+    shown = re.search(r'http://localhost/password/(?:invitation|reset)/[^\s<"]+', response.text)
+    link = unescape(shown.group(0))
+    assert wanted in link
+    token = urlsplit(link).path.rsplit("/", 1)[1]
+    reason = "could not be reached" if mail == "down" else "No mail server is configured"
+    assert reason in response.text and "new@example.kr" in response.text
+    later = client.get("/organisation/members" if page_path == "members" else "/admin/users")
+    assert later.status_code == 200 and token not in later.text  # shown once
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    with app.test_request_context():
+        stored = repr(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+    for contents in (session_cookie_contents(app, response), session_cookie_contents(app, later),
+                     stored):  # fmt: skip
+        assert token not in contents and "/password/" not in contents
+    assert choose_password(app.test_client(), link).status_code == 303
     assert sign_in(app.test_client(), "new@example.kr", NEW_PASSWORD).status_code == 303
 
 
@@ -848,6 +959,41 @@ def test_csrf_token_of_another_session_is_refused(app, client):
     response = client.post("/login", data={"csrf_token": foreign, "email": "kim@example.kr",
                                            "password": PASSWORD})  # fmt: skip
     assert response.status_code == 400
+
+
+def test_a_csrf_token_signed_with_hmac_sha1_is_refused(app, client):
+    """Tokens are signed by HMAC-SHA256; one signed the way Flask-WTF does by default (SHA-1),
+    for this very session's secret, is refused."""
+    make_user(app)
+    token = csrf_token(client.get("/login").text)
+    with client.session_transaction() as session:
+        secret = session["csrf_token"]
+    key = app.config["SECRET_KEY"]
+    sha256 = URLSafeTimedSerializer(key, salt="wtf-csrf-token",
+                                    signer_kwargs={"digest_method": hashlib.sha256})  # fmt: skip
+    assert sha256.loads(token) == secret
+    sha1 = URLSafeTimedSerializer(key, salt="wtf-csrf-token").dumps(secret)
+    data = {"email": "kim@example.kr", "password": PASSWORD}
+    assert client.post("/login", data={**data, "csrf_token": sha1}).status_code == 400
+    assert not signed_in(client)
+    assert client.post("/login", data={**data, "csrf_token": token}).status_code == 303
+
+
+def test_every_form_of_the_app_signs_its_csrf_token_with_hmac_sha256(app):
+    """Flask-WTF's own form would sign with SHA-1: every form derives from the app's."""
+    from flask_wtf import FlaskForm
+
+    from assess.forms import Form
+    from assess.signing import SignedCSRF
+
+    def subclasses(cls) -> list[type]:
+        return [sub for direct in cls.__subclasses__() for sub in [direct, *subclasses(direct)]]
+
+    ours = [cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("assess.")]
+    assert len(ours) >= 15  # the app's forms were found
+    assert [cls for cls in ours if not issubclass(cls, Form)] == []
+    with app.test_request_context("/"):
+        assert Form().meta.csrf_class is SignedCSRF
 
 
 # Fields smuggled into the forms.

@@ -20,7 +20,12 @@ from tests.conftest import csrf_token
 from tests.reports.conftest import pdf_text, squash
 from tests.scoring.documents import BASE_FIRM
 from tests.web.journey import Respondent
-from tests.web.test_auth import inbox, make_user, sign_in  # noqa: F401  (inbox is a fixture)
+from tests.web.test_auth import (  # noqa: F401  (inbox is a fixture)
+    inbox,
+    make_user,
+    session_cookie_contents,
+    sign_in,
+)
 
 FIRMS = [{**BASE_FIRM, "name": "한빛정밀"}, {**BASE_FIRM, "name": "대성금속", "employees": 120},
          {**BASE_FIRM, "name": "=HYPERLINK(\"http://evil.example\")", "industry": "C25"}]
@@ -165,6 +170,29 @@ def test_invited_client_fills_its_own_assessment_and_can_withdraw(app, consultan
     assert withdrawn.status_code == 303
     assert consultant.get(url).status_code == 404
     assert "Results and notes" not in consultant.get(f"/clients/{firm_id}?lang=en").text
+
+
+@pytest.mark.parametrize("email", ["", "ceo@hanbit.kr"])  # no address; no mail server
+def test_an_invitation_link_to_copy_is_shown_once_and_never_in_the_session_cookie(app, consultant,
+                                                                                  email):
+    """Shown by the response to the POST itself: a flash would carry it to the next page inside
+    the session cookie, which is signed, not encrypted."""
+    assert app.config["MAIL_URL"] is None
+    firm_id = add_client(consultant, FIRMS[0])
+    response = post(consultant, f"/clients/{firm_id}?lang=en", f"/clients/{firm_id}/invite",
+                    {"email": email})  # fmt: skip
+    assert response.status_code == 200
+    assert "Copy this link and send it to your client" in response.text
+    link = unescape(re.search(r'https?://[^\s<"]+/invitation/[^\s<"]+', response.text).group(0))
+    token = urlsplit(link).path.rsplit("/", 1)[1]
+    # The language switch leads to the client's page (the invitation's address is POST only).
+    assert f'href="/clients/{firm_id}?lang=ko"' in response.text
+    later = consultant.get(f"/clients/{firm_id}")
+    assert later.status_code == 200 and token not in later.text
+    for contents in (session_cookie_contents(app, response), session_cookie_contents(app, later)):
+        assert token not in contents and "/invitation/" not in contents
+    landing = app.test_client().get(urlsplit(link).path + "?lang=en")
+    assert landing.status_code == 200 and "한빛컨설팅 will receive your results" in landing.text
 
 
 def test_forged_or_unknown_invitation_links_are_404(app, client):
