@@ -819,6 +819,12 @@ class Stack:
             DATABASE_URL=url, HUEY_NAME=self.huey_name, BATCH_DIR=str(scratch / "batches"),
             HUEY_SQLITE_PATH=str(scratch / "jobs.sqlite"), WEB_CONCURRENCY=str(options.workers),
             PDF_CACHE_DIR=str(scratch / "pdf-cache"), LOG_LEVEL="warning",
+            # Limit counts of this run only: a shared Redis keeps the counts of an earlier run
+            # from the same address for an hour, which would refuse this run's starts.
+            RATE_LIMIT_KEY_PREFIX=f"{self.huey_name}-limits",
+            # Every simulated firm comes from 127.0.0.1; in the field each has its own address,
+            # so the per-address limit on starting assessments is lifted, not the others.
+            RATE_LIMIT_NEW_ASSESSMENT="1000000/hour",
         )  # fmt: skip
         if options.redis_url:
             env["REDIS_URL"] = options.redis_url
@@ -920,12 +926,19 @@ class Stack:
     def log_tail(self, name: str, chars: int = 3000) -> str:
         return (self.scratch / f"{name}.log").read_text(errors="replace")[-chars:]
 
-    def flush_queue(self) -> None:
+    def flush_redis(self) -> None:
+        """Remove this run's queue and limit counts from the shared Redis."""
         if self.options.redis_url:
             from huey import RedisHuey
 
             with contextlib.suppress(Exception):
                 RedisHuey(self.huey_name, url=self.options.redis_url).storage.flush_all()
+            with contextlib.suppress(Exception):
+                import redis
+
+                client = redis.Redis.from_url(self.options.redis_url)
+                for key in client.scan_iter(match=f"{self.huey_name}-limits*"):
+                    client.delete(key)
 
 
 # --- setting up and checking the database ---------------------------------------------------------
@@ -1208,7 +1221,7 @@ def run(options: Options, fault: Fault | None = None, url: str | None = None) ->
         return outcome
     finally:
         stack.stop()
-        stack.flush_queue()
+        stack.flush_redis()
         for log in stack.logs.values():
             log.close()
         with app.app_context():

@@ -117,6 +117,8 @@ def run(database_url: str, redis_url: str, scratch: Path, children: dict) -> Non
         BATCH_DIR=str(scratch / "batches"), PDF_CACHE_DIR=str(scratch / "pdf-cache"),
         HUEY_SQLITE_PATH=str(scratch / "jobs.sqlite"), WEB_CONCURRENCY="2",
         ARGON2_TIME_COST="1", ARGON2_MEMORY_KIB="8192",  # one account: no need for full cost
+        # limit counts of this run only, never those an earlier run left in the shared Redis
+        RATE_LIMIT_KEY_PREFIX=env["HUEY_NAME"] + "-limits",
     )  # fmt: skip
 
     step(f"emptying the database {database_url.rsplit('/', 1)[-1]} and migrating it")
