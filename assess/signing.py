@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 from flask import Flask, current_app, g, request, session
 from flask_wtf import csrf as flask_wtf_csrf
@@ -30,7 +31,13 @@ _REQUEST_TOKEN = "csrf_token_sha256"  # noqa: S105 (a name in g, not a secret)
 def serializer(salt: str) -> URLSafeTimedSerializer:
     """A timed serializer signing with ``SECRET_KEY`` by HMAC-SHA256; one ``salt`` per kind of
     token, so that one kind is never taken for another."""
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt,
+    return _serializer(current_app.config["SECRET_KEY"], salt)
+
+
+@lru_cache(maxsize=32)
+def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    # Made once per key and salt: every page with a form signs a token with it.
+    return URLSafeTimedSerializer(secret_key, salt=salt,
                                   signer_kwargs={"digest_method": hashlib.sha256})  # fmt: skip
 
 

@@ -210,12 +210,14 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
                 status = 422
     candidate = answers if request.method == "GET" or conflict else dict(assessment.answers)
     applicable = set(drafts.applicable_questions(assessment, candidate))
+    dimension = q.dimensions_by_id[page]
     questions_html = page_questions_html(q, page, lang, values, errors=errors,
                                          applicable=applicable,
                                          to_review=set(assessment.to_review))  # fmt: skip
     return render_template(
         "respond/section.html", revision=revision, token=token, questions=questions,
-        dimension=q.dimensions_by_id[page], errors=errors, questions_html=questions_html,
+        title=dimension.name.get(lang), description=dimension.description.get(lang),
+        errors=errors, questions_html=questions_html,
         progress=progress(q, page), conflict=conflict, csrf_failed=csrf_failed, page=page,
         lang=lang,
     ), status  # fmt: skip

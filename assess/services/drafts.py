@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -68,12 +68,14 @@ def start_assessment(
     return assessment, token
 
 
+# Every respondent's request starts here: the statement is built (and its cache key made) once.
+_BY_TOKEN = select(Assessment).where(Assessment.resume_token_hash == bindparam("token_hash"))
+
+
 def find_by_token(token: str) -> Assessment | None:
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(
-        select(Assessment).where(Assessment.resume_token_hash == token_hash(token))
-    )
+    return db.session.scalar(_BY_TOKEN, {"token_hash": token_hash(token)})
 
 
 def _store(assessment: Assessment, revision: int, **values: Any) -> None:
