@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from ..questionnaire import Questionnaire
@@ -67,10 +68,20 @@ def case_view(case: PeerCase, questionnaire: Questionnaire, lang: str) -> dict[s
         "id": case.id,
         "name": case.name.get(lang),
         "industry": industry.get(lang) if industry else None,
-        "facts": [f.get(lang) for f in case.facts],
+        "facts": tuple(f.get(lang) for f in case.facts),
         "lesson": case.lesson.get(lang),
-        "sources": list(case.sources),
+        "sources": tuple(case.sources),
     }
+
+
+@lru_cache(maxsize=32)
+def _sources_and_cases(questionnaire: Questionnaire, lang: str) -> tuple[dict, dict]:
+    """Every source and peer case of a questionnaire in ``lang``: the same for every result, so
+    made once. Every view of every result shares them: never change them (a view is pickled
+    for the PDF renderer, so they are plain dicts and tuples)."""
+    sources = {s.id: source_view(s, lang) for s in questionnaire.sources}
+    cases = {c.id: case_view(c, questionnaire, lang) for c in questionnaire.cases}
+    return sources, cases
 
 
 def answer_text(questionnaire: Questionnaire, qid: str, value: Any, lang: str) -> str:
@@ -106,8 +117,7 @@ def result_view(
     notes = notes or {}
     dimension_notes = notes.get("dimensions") or {}
     q = questionnaire
-    sources = {s.id: source_view(s, lang) for s in q.sources}
-    cases = {c.id: case_view(c, q, lang) for c in q.cases}
+    sources, cases = _sources_and_cases(q, lang)
     findings = [
         {
             "rule": f["rule"], "dimension": f["dimension"],

@@ -315,16 +315,26 @@ def results(token: str):
         date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
         benchmark=benchmark_of(assessment, data), previous=previous_result(assessment),
     )  # fmt: skip
-    # The chart shows the previous assessment's scores too, which a purge can remove: it is
-    # keyed by what it draws.
-    chart = drawn_once(("chart", lang, repr(view["dimensions"])), lambda: (
+    # The chart and the scores table show the previous assessment's scores too, which a purge
+    # can remove, and peers' percentiles, which move as peers submit: both are keyed by the
+    # figures they show (and the questionnaire that names the dimensions and levels).
+    previous = view["previous"] or {}
+    figures = (lang, assessment.questionnaire_id, assessment.questionnaire_version,
+               view["overall"]["score"], view["overall"]["level"],
+               view["overall"]["previous_score"], view["confidence"], previous.get("date"),
+               bool(view["previous"]), bool(view["benchmark"]),
+               tuple((d["id"], d["score"], d["level"], d["not_pursued"], d["previous_score"],
+                      d["delta"], d["percentile"]) for d in view["dimensions"]))  # fmt: skip
+    chart = drawn_once(("chart", figures), lambda: (
         dimension_chart_svg(view["dimensions"], lang, _("Scores by dimension"))))
+    scores_html = drawn_once(("scores", figures), lambda: render_template(
+        "respond/_scores.html", view=view, chart=chart))  # fmt: skip
     # Ids can be used again after a purge; the link's hash is never.
     findings_html = drawn_once(("findings", assessment.resume_token_hash, assessment.revision,
                                 lang), lambda: render_template("respond/_findings.html", view=view))
     return render_template(
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
-        findings_html=findings_html,
+        findings_html=findings_html, scores_html=scores_html,
         agencies=consents.agencies(), consents=consents.active_consents(assessment),
         programmes=agencies.programmes_for(assessment),
         consent_form=ConsentForm(), form=ActionForm(),

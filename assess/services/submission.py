@@ -3,7 +3,6 @@ own questionnaire version; the denormalised result row written once, at submit."
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -35,7 +34,7 @@ def document_of(assessment: Assessment) -> AnswersDocument:
 # Results of submitted assessments, per process: a submitted assessment's answers never change,
 # and neither does a loaded questionnaire, so scoring it again (with the gain of
 # every finding, the costly part) would only repeat the same work on every page view.
-_RESULTS: Remembered[dict] = Remembered(512)
+_RESULTS: Remembered[str] = Remembered(512)
 
 
 def result_of(assessment: Assessment) -> tuple[Questionnaire, AnswersDocument, dict]:
@@ -49,9 +48,11 @@ def result_of(assessment: Assessment) -> tuple[Questionnaire, AnswersDocument, d
     # The answers' digest makes the key safe even where ids are reused (a restored database).
     content = json.dumps([document.firm, document.answers, document.language], sort_keys=True)
     key = (assessment.id, id(questionnaire), hashlib.sha256(content.encode()).digest())
-    data = _RESULTS.get(key, lambda: result_json(questionnaire, document,
-                                                 score(questionnaire, document)))  # fmt: skip
-    return questionnaire, document, copy.deepcopy(data)
+    # Kept as its JSON text (it is the contract's JSON): parsing it gives each caller its own
+    # copy at a fraction of the cost of copy.deepcopy.
+    text = _RESULTS.get(key, lambda: json.dumps(result_json(questionnaire, document,
+                                                            score(questionnaire, document))))  # fmt: skip
+    return questionnaire, document, json.loads(text)
 
 
 def submit(assessment: Assessment) -> bool:

@@ -37,3 +37,26 @@ def test_each_assessment_keeps_its_own_findings_and_each_view_its_language(app):
     assert finding_ids(again) == finding_ids(weak_ko)
     assert strong.client.get(strong.url("results") + "?lang=ko").text.count('class="finding"') == (
         strong_ko.count('class="finding"'))
+
+
+def percentiles(html: str) -> list[str]:
+    """The scores table's last column, row by row (the percentile when there are peers)."""
+    rows = re.findall(r'<tr>\s*<th scope="row">[^<]+</th>(.*?)</tr>', html, re.S)
+    return [re.findall(r'<td class="num">([^<]*)</td>', row)[-1] for row in rows]
+
+
+def test_the_kept_scores_table_follows_the_peers_it_is_compared_with(app):
+    app.config["BENCHMARK_MIN_COHORT"] = 1
+    strong = submitted(app.test_client(), best_answer)
+    alone = strong.client.get(strong.url("results")).text
+    assert 'scope="col" class="num">백분위' not in alone  # no peers yet: no percentile column
+
+    submitted(app.test_client(), worst_answer)
+    one_peer = strong.client.get(strong.url("results")).text
+    assert 'scope="col" class="num">백분위' in one_peer
+    above_one = percentiles(one_peer)
+
+    submitted(app.test_client(), best_answer)  # a peer level with it: its percentiles fall
+    two_peers = percentiles(strong.client.get(strong.url("results")).text)
+    assert len(two_peers) == len(above_one) == len(Q.dimensions)
+    assert two_peers != above_one
