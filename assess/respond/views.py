@@ -239,10 +239,12 @@ def autosave(token: str, page: str):
     changes, errors = posted_answers(form, questions)
     # The form posts the whole page: an unticked question is one the respondent cleared.
     rejected = drafts.save_answers(assessment, changes, posted_revision(form))
+    # Read before the commit, which expires the row (reading after it would load it again):
+    # the save left the stored values in it, and nothing is answered unless the commit succeeds.
+    revision, applicable = assessment.revision, drafts.applicable_questions(assessment)
     db.session.commit()
     errors.update({qid: person_message(exc) for qid, exc in rejected.items()})
-    body = {"revision": assessment.revision, "applicable": drafts.applicable_questions(assessment),
-            "errors": errors, "saved": not errors}  # fmt: skip
+    body = {"revision": revision, "applicable": applicable, "errors": errors, "saved": not errors}
     if errors:
         # The other answers on the page were saved; these keep their last saved value.
         message = _("The marked answers were not saved: correct them and they will be saved.")

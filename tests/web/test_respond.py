@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from assess.extensions import db
 from assess.models import Assessment, AssessmentResult, Consent
-from assess.services import accounts
+from assess.services import accounts, drafts
 from tests.conftest import csrf_token
 from tests.scoring.documents import Solver, all_answers, best_answer, worst_answer
 from tests.web.journey import PAGES, Q, Respondent, revision_of
@@ -194,6 +194,10 @@ def test_autosave_saves_one_change_and_reports_skip_logic(client, app):
     assert response.status_code == 200, response.text
     body = response.get_json()
     assert body["saved"] and first.id in body["applicable"]
+    with app.app_context():  # the answer tells what was stored, not what was there before
+        stored = db.session.scalar(select(Assessment))
+        assert body["revision"] == stored.revision == int(revision_of(html)) + 1
+        assert body["applicable"] == drafts.applicable_questions(stored)
     stale = client.post(me.url(PAGES[0]) + "/autosave", data={
         "csrf_token": csrf_token(html), "revision": revision_of(html),
         first.id: first.options[1].id})  # fmt: skip
