@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, null, select
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..models.totals import hundredths
 from ..questionnaire import get_questionnaire
-from ..questionnaire.conditions import Facts
+from ..questionnaire.conditions import Facts, leaves, parse
 from ..questionnaire.eligibility import eligibility_test, parse_eligibility
 from ..scoring.answers import N_, has_control_characters
 from ..scoring.engine import facts_profile
@@ -172,8 +172,8 @@ def recount(programme: Programme) -> int:
     if not programme.active:
         return 0
     test = eligibility_test(programme.eligibility)
-    fits = [assessment_id for assessment_id, _score, facts in _results_with_facts()
-            if test(facts)]  # fmt: skip
+    fits = [assessment_id for assessment_id, _score, facts
+            in _results_with_facts(subjects_of(programme.eligibility)) if test(facts)]  # fmt: skip
     for start in range(0, len(fits), MATCH_ROWS):
         db.session.execute(insert(ProgrammeMatch), [
             {"programme_id": programme.id, "assessment_id": assessment_id}
@@ -239,7 +239,8 @@ def eligible_stats(programmes: list[Programme], where: list | None = None,
     stats = {p.id: (0, 0) for p in programmes}
     if not tests:
         return stats
-    for _assessment_id, score, facts in _results_with_facts(where, session):
+    subjects = set().union(*(subjects_of(p.eligibility) for p in programmes))
+    for _assessment_id, score, facts in _results_with_facts(subjects, where, session):
         for programme_id, test in tests:
             if test(facts):
                 count, total = stats[programme_id]
@@ -247,14 +248,23 @@ def eligible_stats(programmes: list[Programme], where: list | None = None,
     return stats
 
 
-def _results_with_facts(where: list | None = None,
+def subjects_of(condition: dict[str, Any]) -> set[str]:
+    """What a programme's check looks at, of "answer", "profile" and "dimension"."""
+    return {leaf.subject for leaf in leaves(parse(condition))}
+
+
+def _results_with_facts(subjects: set[str], where: list | None = None,
                         session: Session | None = None) -> Iterator[tuple[int, int, Facts]]:  # fmt: skip
     """(assessment id, overall score in hundredths, the facts its eligibility is checked on) of
     every submitted result that meets ``where``, as ``facts_of`` builds them: one pass, read a
-    thousand rows at a time, columns only (no objects to build for each row)."""
+    thousand rows at a time, columns only (no objects to build for each row). The answers and
+    the profile, whose decoding is most of the time, are read only if ``subjects`` (what the
+    conditions look at) names them; left out, they are empty."""
     r = AssessmentResult
-    query = (select(r.assessment_id, hundredths(r.overall), Assessment.questionnaire_id,
-                    Assessment.questionnaire_version, Assessment.profile, Assessment.answers,
+    query = (select(r.assessment_id, hundredths(r.overall), r.questionnaire_id,
+                    r.questionnaire_version,
+                    Assessment.profile if "profile" in subjects else null(),
+                    Assessment.answers if "answer" in subjects else null(),
                     *(getattr(r, d) for d in DIMENSION_COLUMNS))
              .join(Assessment, Assessment.id == r.assessment_id)
              .where(*(where or [])).execution_options(yield_per=1000))  # fmt: skip
@@ -262,7 +272,7 @@ def _results_with_facts(where: list | None = None,
     for assessment_id, score, qid, version, profile, answers, *scores in (
             (session or db.session).execute(query)):  # fmt: skip
         q = get_questionnaire(config, qid, version)
-        facts = Facts(answers, facts_profile(q, profile),
+        facts = Facts(answers or {}, facts_profile(q, profile or {}),
                       dict(zip(DIMENSION_COLUMNS, scores, strict=True)))  # fmt: skip
         yield assessment_id, score, facts
 
