@@ -127,8 +127,8 @@ def update_programme(programme: Programme, actor: User, *, name: str, descriptio
                      link: str, eligibility_text: str) -> None:  # fmt: skip
     """Save a programme; when its eligibility changes, store the results it now fits instead."""
     checked = _checked(name, description, link, eligibility_text)
-    # Its row written first (locked FOR UPDATE by PostgreSQL, the write lock taken on SQLite),
-    # then read again: the eligibility compared is the one committed last, and a submission
+    # Its row written first (locked by PostgreSQL as FOR UPDATE would, the database's write lock
+    # taken on SQLite), then read again: the eligibility compared is the one committed last, and a submission
     # reading it waits for this transaction (see ``recount``).
     programme.updated_at = utcnow()
     db.session.flush()
@@ -163,8 +163,8 @@ def recount(programme: Programme) -> int:
     single write lock from its first write to its commit, and both sides write before they
     read, so one runs entirely before the other. On PostgreSQL the submission reads the
     programmes FOR SHARE, while the programme's side holds its row locked by its UPDATE (a
-    change or a removal) or the table in EXCLUSIVE mode (a new one) until it commits. Whichever comes second waits for the other's commit and, reading at READ
-    COMMITTED, then sees it: a submission that waited reads the new conditions and stores its
+    change or a removal) or the table in EXCLUSIVE mode (a new one) until it commits. Whichever
+    comes second waits for the other's commit and, reading at READ COMMITTED, then sees it: a submission that waited reads the new conditions and stores its
     own matches; a recount that waited finds the submitted result (and its matches, which it
     deletes and evaluates again), while a result not yet committed when the pass reads is one
     whose submission will wait for this transaction."""
