@@ -112,7 +112,7 @@ def test_upgrade_downgrade_upgrade_with_data(scratch_url):
         assert {"firm", "assessment", "assessment_result", "consent", "job", "job_item",
             "webhook", "webhook_delivery", "webhook_attempt"} <= set(
             inspect(db.engine).get_table_names()
-        )
+        )  # fmt: skip
         db.engine.dispose()
 
 
@@ -136,7 +136,7 @@ def test_consent_records_upgrade_with_names_and_term_and_downgrade(scratch_url):
         upgrade()
         with db.engine.begin() as conn:
             rows = conn.execute(text(
-                "SELECT firm_name, recipient_name, expires_at, data_purged_at FROM consent")).all()
+                "SELECT firm_name, recipient_name, expires_at, data_purged_at FROM consent")).all()  # fmt: skip
             assert [(r[0], r[1], r[3]) for r in rows] == [("예시정밀", "부산지원센터", None)] * 2
             assert str(rows[0][2]).startswith("2026-02-28 10:00:00")  # two years; no 29 Feb
             conn.execute(text("UPDATE consent SET assessment_id = NULL, "
@@ -219,7 +219,7 @@ def test_password_expiry_upgrades_with_accounts_keeping_their_own_and_downgrades
         with db.engine.begin() as conn:
             # An existing account's password is its owner's: it does not expire.
             assert conn.execute(text("SELECT password_expires_at FROM user_account")).all() == [
-                (None,)]
+                (None,)]  # fmt: skip
             conn.execute(text("UPDATE user_account SET password_expires_at = CURRENT_TIMESTAMP"))
         downgrade(revision="0012")
         columns = {c["name"] for c in inspect(db.engine).get_columns("user_account")}
@@ -259,14 +259,14 @@ def test_running_totals_add_up_the_results_already_there_and_go_on_downgrade(scr
                 "SELECT industry, region, size_band, quarter, n, score, level3_n, "
                 "overall_band2_score, dx_ax_band2_n, roi_band1_n, infra_band1_n, "
                 "export_unscored_n, succession_band4_n, dx_ax_sum FROM result_total")).all() \
-                == [("", "busan", "small", "2026Q3", 1, 4150, 1, 4150, 1, 1, 1, 1, 1, 55.0)]
+                == [("", "busan", "small", "2026Q3", 1, 4150, 1, 4150, 1, 1, 1, 1, 1, 55.0)]  # fmt: skip
             assert conn.execute(text("SELECT rule, n, score FROM finding_total ORDER BY rule")
-                                ).all() == [("no_budget", 1, 4150), ("no_data_strategy", 1, 4150)]
+                                ).all() == [("no_budget", 1, 4150), ("no_data_strategy", 1, 4150)]  # fmt: skip
             conn.execute(text("UPDATE assessment_result SET region = 'seoul'"))
             assert conn.execute(text("SELECT region, n FROM result_total")).all() \
-                == [("seoul", 1)]
+                == [("seoul", 1)]  # fmt: skip
             assert set(conn.execute(text("SELECT region, n FROM finding_total")).all()) \
-                == {("seoul", 1)}
+                == {("seoul", 1)}  # fmt: skip
         downgrade(revision="0013")
         assert not {"result_total", "finding_total"} & set(inspect(db.engine).get_table_names())
         with db.engine.begin() as conn:  # no trigger is left to write to the tables gone
@@ -276,8 +276,53 @@ def test_running_totals_add_up_the_results_already_there_and_go_on_downgrade(scr
         upgrade()
         with db.engine.begin() as conn:
             assert conn.execute(text("SELECT region, n FROM result_total")).all() \
-                == [("ulsan", 1)]
+                == [("ulsan", 1)]  # fmt: skip
             conn.execute(text("DELETE FROM assessment_result"))  # the findings by the cascade
             assert conn.execute(text("SELECT count(*) FROM result_total")).scalar() == 0
             assert conn.execute(text("SELECT count(*) FROM finding_total")).scalar() == 0
+        db.engine.dispose()
+
+
+def insert_programme(conn, name: str, eligibility: str, active: bool = True) -> None:
+    conn.execute(text(
+        "INSERT INTO organisation (name, kind, created_at) "
+        "SELECT '부산지원센터', 'agency', CURRENT_TIMESTAMP "
+        "WHERE NOT EXISTS (SELECT 1 FROM organisation)"))  # fmt: skip
+    conn.execute(text(
+        "INSERT INTO programme (organisation_id, name, description, eligibility_text, "
+        "eligibility, sample, active, created_at, updated_at) SELECT id, :name, '', '', "
+        ":eligibility, FALSE, :active, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM organisation"),
+        {"name": name, "eligibility": eligibility, "active": active})  # fmt: skip
+
+
+def test_programme_matches_of_the_results_already_there_are_stored_and_go_on_downgrade(scratch_url):
+    """0015 stores which results already there meet each active programme's conditions; a
+    downgrade drops them; a match goes with its result or its programme."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
+    matches = "SELECT p.name FROM programme_match m JOIN programme p ON p.id = m.programme_id"
+    with app.app_context():
+        upgrade(revision="0014")
+        with db.engine.begin() as conn:
+            insert_sample(conn)
+            insert_result(conn, "busan", ())  # dx_ax 55.0
+            insert_programme(conn, "fits", '{"dimension": "dx_ax", "gte": 50}')
+            insert_programme(conn, "does not fit", '{"dimension": "dx_ax", "lt": 50}')
+            insert_programme(conn, "removed", '{"dimension": "dx_ax", "gte": 50}', active=False)
+        upgrade(revision="0015")
+        with db.engine.begin() as conn:
+            assert conn.execute(text(matches)).all() == [("fits",)]
+        downgrade(revision="0014")
+        assert "programme_match" not in inspect(db.engine).get_table_names()
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text(matches)).all() == [("fits",)]
+            conn.execute(text("DELETE FROM programme WHERE name = 'fits'"))
+            assert conn.execute(text(matches)).all() == []
+            insert_programme(conn, "fits again", '{"dimension": "dx_ax", "gte": 50}')
+        downgrade(revision="0014")  # evaluated again on the way up
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text(matches)).all() == [("fits again",)]
+            conn.execute(text("DELETE FROM assessment_result"))
+            assert conn.execute(text(matches)).all() == []
         db.engine.dispose()

@@ -10,7 +10,7 @@ from .accounts import (
     User,
     UserSession,
 )
-from .agencies import Programme, ResultFinding
+from .agencies import Programme, ProgrammeMatch, ResultFinding
 from .assessments import DIMENSION_COLUMNS, Assessment, AssessmentResult, Consent, Firm
 from .audit import AuditEvent, LoginFailure
 from .base import utcnow
@@ -23,7 +23,7 @@ __all__ = [
     "DELIVERY_STATUSES", "DIMENSION_COLUMNS", "ITEM_STATUSES", "JOB_STATUSES", "MAX_NOTE_CHARS",
     "MEMBER_ROLES", "ORGANISATION_KINDS", "ApiToken", "Assessment", "AssessmentNote",
     "AssessmentResult", "AuditEvent", "Consent", "Firm", "Invitation", "Job", "JobItem",
-    "LoginFailure", "Membership", "Organisation", "Programme", "RecoveryCode", "ResultFinding",
-    "User", "UserSession", "Webhook", "WebhookAttempt", "WebhookDelivery", "finding_total",
-    "result_total", "utcnow",
+    "LoginFailure", "Membership", "Organisation", "Programme", "ProgrammeMatch", "RecoveryCode",
+    "ResultFinding", "User", "UserSession", "Webhook", "WebhookAttempt", "WebhookDelivery",
+    "finding_total", "result_total", "utcnow",
 ]  # fmt: skip

@@ -20,7 +20,7 @@ class ResultFinding(db.Model):
 
     id: Mapped[intpk]
     assessment_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment_result.assessment_id", ondelete="CASCADE"), index=True)
+        ForeignKey("assessment_result.assessment_id", ondelete="CASCADE"), index=True)  # fmt: skip
     rule: Mapped[str] = mapped_column(String(64), index=True)
     dimension: Mapped[str] = mapped_column(String(32))
     priority: Mapped[str] = mapped_column(String(8))
@@ -46,3 +46,22 @@ class Programme(db.Model):
     updated_at: Mapped[timestamp] = mapped_column(onupdate=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class ProgrammeMatch(db.Model):
+    """A submitted result that meets an active programme's eligibility: kept so that the
+    dashboard counts a programme's firms with one grouped query, instead of evaluating its
+    conditions on every result's answers on every view.
+
+    Written at submission for every active programme, and rewritten for one programme when it is
+    created, its eligibility changes or it is removed (services.agencies); a match goes with its
+    result (a purge) or its programme, by the cascades."""
+
+    __tablename__ = "programme_match"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True)  # fmt: skip
+    # Indexed, as every column that refers to a result: deleting one (a purge) looks it up.
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_result.assessment_id", ondelete="CASCADE"), primary_key=True,
+        index=True)  # fmt: skip

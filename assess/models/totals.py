@@ -15,7 +15,7 @@ compare the totals with the results fail otherwise.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, Integer, String
+from sqlalchemy import BigInteger, Column, Float, Index, Integer, String, cast, func
 
 from ..extensions import db
 from .assessments import DIMENSION_COLUMNS
@@ -27,6 +27,17 @@ NO_VALUE = ""
 LEVELS = (1, 2, 3, 4, 5)
 SCORED = ("overall", *DIMENSION_COLUMNS)
 BANDS = 5  # the score bands of each distribution (services.aggregates.BINS)
+# Score sums in hundredths of a point, as whole numbers: every grouping of the same firms then
+# adds up to exactly the same total, which the tables sharing N rely on.
+SCALE = 100
+
+
+def hundredths(overall):
+    """A result's overall score in hundredths of a point, rounded by the database as the
+    triggers round it (migration 0014), so that a sum of the same firms is the same wherever it
+    is added up. Never Python's ``round()``: it takes a half to the even number, SQLite's
+    ``round()`` away from zero (PostgreSQL's, on a double, to even)."""
+    return cast(func.round(overall * SCALE), Integer)
 
 
 def count_and_score(prefix: str) -> tuple[str, str]:
@@ -86,4 +97,4 @@ finding_total = db.Table(
     # The dashboard's GROUP BY rule reads this index alone, in order, whatever the filter.
     Index("ix_finding_total_rule", "rule", "quarter", "industry", "region", "size_band", "n",
           "score"),
-)
+)  # fmt: skip

@@ -1,8 +1,9 @@
 """The population picture for support agencies: counts, distributions, levels, common gaps,
 the quarterly trend and programme matches, read from the denormalised result table (never
 rescored) or, for the dashboard, from the running totals the database keeps with it
-(``models.totals``), and published only through disclosure control (``assess.disclosure``): every figure
-on one page, export or API answer goes through one ``protect`` call.
+(``models.totals``) and the programme matches stored with each result (``ProgrammeMatch``), and
+published only through disclosure control (``assess.disclosure``): every figure on one page,
+export or API answer goes through one ``protect`` call.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, Integer, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, select
 
 from ..disclosure import (
     TOTAL,
@@ -31,14 +31,16 @@ from ..models import DIMENSION_COLUMNS, AssessmentResult, Programme, finding_tot
 from ..models.totals import (
     GROUP_COLUMNS,
     LEVELS,
+    SCALE,
     SCORED,
     band_figure,
     count_and_score,
     dimension_sum,
+    hundredths,
     level_figure,
     unscored_figure,
 )
-from .agencies import eligible_stats
+from .agencies import matched_stats
 
 N = "N"
 # The bands' bounds are those of the running totals' triggers (migration 0011).
@@ -47,10 +49,7 @@ BIN_LABELS = ("0-20", "20-40", "40-60", "60-80", "80-100")
 NOT_SCORED = "not_scored"
 TOP_GAPS = 10
 FILTERS = ("industry", "region", "size_band", "period")
-# Score sums in hundredths of a point, as whole numbers: every grouping of the same firms then
-# adds up to exactly the same total, which the tables sharing N rely on.
-SCALE = 100
-SCORE = func.coalesce(func.sum(cast(func.round(AssessmentResult.overall * SCALE), Integer)), 0)
+SCORE = func.coalesce(func.sum(hundredths(AssessmentResult.overall)), 0)
 BY_COLUMNS = {"industry": "industry", "region": "region", "size": "size_band",
               "quarter": "quarter"}  # fmt: skip
 
@@ -148,7 +147,8 @@ def _one_state() -> Iterator[Connection]:
 
 def dashboard(filters: Filters, programmes: list[Programme] = ()) -> Dashboard:
     """Every figure of the dashboard, from the running totals (models.totals) that the database
-    keeps with every result: a few thousand groups to add up, not every result to scan."""
+    keeps with every result and the programme matches stored with them: a few thousand groups
+    and each programme's matches to add up, not every result to scan or evaluate."""
     with _one_state() as conn:
         return _dashboard(conn, filters, programmes)
 
@@ -188,8 +188,8 @@ def _dashboard(conn: Connection, filters: Filters, programmes: list[Programme]) 
     for rule in gaps:
         c, s = with_gaps.get(rule, (0, 0))
         tables.append(_one_way(("gap", rule), {"yes": (c, s), "no": (n - c, total_sum - s)}))
-    with Session(bind=conn) as session:
-        matches = eligible_stats(list(programmes), filters.conditions(), session)
+    # Each programme's firms, from the matches stored with the results (services.agencies).
+    matches = matched_stats(programmes, filters.conditions(), conn)
     for programme in programmes:
         c, s = matches[programme.id]
         tables.append(_one_way(("programme", programme.id),

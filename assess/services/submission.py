@@ -15,7 +15,7 @@ from ..models import Assessment, AssessmentResult, ResultFinding
 from ..questionnaire import Questionnaire
 from ..remembered import Remembered
 from ..scoring import AnswersDocument, result_json, score
-from . import webhooks
+from . import agencies, webhooks
 from .questionnaires import questionnaire_of
 
 log = logging.getLogger(__name__)  # ids and counts only, never answers
@@ -69,22 +69,21 @@ def submit(assessment: Assessment) -> bool:
         return False
     questionnaire, document, data = result_of(assessment)
     scores = {d["id"]: d["score"] for d in data["dimensions"]}
-    db.session.add(
-        AssessmentResult(
-            assessment_id=assessment.id,
-            questionnaire_id=assessment.questionnaire_id,
-            questionnaire_version=assessment.questionnaire_version,
-            industry=document.firm.get("industry"),
-            region=document.firm.get("region"),
-            size_band=questionnaire.size_band_for(document.firm.get("employees")),
-            quarter=f"{now.year}Q{(now.month - 1) // 3 + 1}",
-            submitted_at=now,
-            overall=data["overall"]["score"],
-            level=data["overall"]["level"],
-            confidence=data["confidence"],
-            **scores,
-        )
+    result_row = AssessmentResult(
+        assessment_id=assessment.id,
+        questionnaire_id=assessment.questionnaire_id,
+        questionnaire_version=assessment.questionnaire_version,
+        industry=document.firm.get("industry"),
+        region=document.firm.get("region"),
+        size_band=questionnaire.size_band_for(document.firm.get("employees")),
+        quarter=f"{now.year}Q{(now.month - 1) // 3 + 1}",
+        submitted_at=now,
+        overall=data["overall"]["score"],
+        level=data["overall"]["level"],
+        confidence=data["confidence"],
+        **scores,
     )
+    db.session.add(result_row)
     db.session.flush()
     db.session.add_all(
         ResultFinding(assessment_id=assessment.id, rule=f["rule"], dimension=f["dimension"],
@@ -92,6 +91,8 @@ def submit(assessment: Assessment) -> bool:
         for f in data["findings"]
     )  # fmt: skip
     db.session.flush()
+    # After the result's row is written: see agencies.recount for why this order is safe.
+    agencies.match_programmes(assessment, result_row)
     webhooks.on_submitted(assessment, data)
     log.info("assessment %d submitted (%d findings)", assessment.id, len(data["findings"]))
     return True

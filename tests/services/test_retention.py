@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from assess.extensions import db
-from assess.models import Assessment, AssessmentResult, AuditEvent, Consent, ResultFinding
+from assess.models import (
+    Assessment,
+    AssessmentResult,
+    AuditEvent,
+    Consent,
+    ProgrammeMatch,
+    ResultFinding,
+)
 from assess.services import agencies, consents, retention
 from assess.services.accounts import find_organisation
 from tests.services import retention_world as w
@@ -66,7 +73,23 @@ def test_scores_and_findings_go_with_their_assessment(app, world):
                 model.assessment_id.in_(purged)))) == []  # fmt: skip
         # The aggregates agencies read count only what is kept.
         assert db.session.scalar(select(AssessmentResult.assessment_id).where(
-            AssessmentResult.assessment_id == world.kept["fresh_own"][1])) is not None
+            AssessmentResult.assessment_id == world.kept["fresh_own"][1])) is not None  # fmt: skip
+
+
+def test_a_purged_result_leaves_no_programme_match(app, world):
+    with app.app_context():
+        agency = find_organisation("부산지원센터")
+        agencies.create_programme(agency, None, name="모든 기업", description="", link="",
+                                  eligibility_text="{profile: employees, gte: 0}")  # fmt: skip
+        db.session.commit()
+        results = set(db.session.scalars(select(AssessmentResult.assessment_id)))
+        purged = results & {ident for model, ident in world.purged.values()
+                            if model in (Assessment, AssessmentResult)}  # fmt: skip
+        assert purged and purged != results
+        assert set(db.session.scalars(select(ProgrammeMatch.assessment_id))) == results
+    run_purge(app)
+    with app.app_context():
+        assert set(db.session.scalars(select(ProgrammeMatch.assessment_id))) == results - purged
 
 
 def test_a_kept_reassessment_no_longer_points_at_its_purged_predecessor(app, world):
@@ -135,7 +158,7 @@ def test_one_audit_entry_per_purge_with_counts_and_no_data(app, world):
         entry = entries[0]
         assert entry.detail["counts"] == counts
         assert set(entry.detail["cutoffs"]) == {"personal", "drafts", "audit",
-                                                "consent_records", "jobs", "login_failures"}
+                                                "consent_records", "jobs", "login_failures"}  # fmt: skip
         text = json.dumps(entry.detail, ensure_ascii=False) + entry.target + entry.actor
         for marker in (w.OLD_OWN, w.ANCIENT_OWN, w.ARCHIVED_LONG, w.NOTE, w.OLD_EMAIL):
             assert marker not in text

@@ -4,15 +4,19 @@ programmes that fit."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assess.extensions import db
-from assess.models import Assessment, Consent, Programme
+from assess.models import Assessment, AssessmentResult, Consent, Programme, ProgrammeMatch
 from assess.services import accounts, agencies, consents
+from assess.services.aggregates import Filters
+from assess.services.demo import seed_demo_firms
 from assess.services.drafts import find_by_token
 from tests.conftest import csrf_token
 from tests.web.journey import Respondent
@@ -37,7 +41,7 @@ def analyst(app, client):
 def agency_named(app, name: str) -> int:
     with app.app_context():
         organisation = accounts.find_organisation(name) or accounts.create_organisation(name,
-                                                                                       "agency")
+                                                                                       "agency")  # fmt: skip
         db.session.commit()
         return organisation.id
 
@@ -83,7 +87,7 @@ def test_a_withdrawal_removes_the_firm_at_once(app, analyst):
     results = me.client.get(me.url("results"))
     agency_id = agency_named(app, "부산중소기업지원센터")
     response = me.client.post(me.url("consent"), data={
-        "csrf_token": csrf_token(results.text), "action": "withdraw", "agency": agency_id})
+        "csrf_token": csrf_token(results.text), "action": "withdraw", "agency": agency_id})  # fmt: skip
     assert response.status_code == 303
     assert analyst.get(f"/agency/firms/{shared}").status_code == 404
     assert "공유정밀" not in analyst.get("/agency/firms").text
@@ -132,9 +136,9 @@ def test_a_consent_ends_with_its_term_and_the_firm_may_give_it_again(app, analys
     ("{answer: exp_status, gte: 3}", "exp_status is a choice question"),
     ("{profile: region, in: [atlantis]}", "Unknown region value(s): atlantis"),
     ("{all: []}", "The condition's shape is not valid"),
-])
+])  # fmt: skip
 def test_a_programme_with_a_wrong_condition_is_refused_naming_what_is_wrong(app, analyst,
-                                                                            eligibility, expected):
+                                                                            eligibility, expected):  # fmt: skip
     response = add_programme(analyst, name="스마트공장 지원", eligibility=eligibility)
     assert response.status_code == 422
     assert expected in unescape(response.text)
@@ -145,7 +149,7 @@ def test_a_programme_with_a_wrong_condition_is_refused_naming_what_is_wrong(app,
 def test_a_refused_condition_is_explained_in_korean(app, analyst):
     page = analyst.get("/agency/programmes?lang=ko")
     response = analyst.post("/agency/programmes?lang=ko", data={
-        "csrf_token": csrf_token(page.text), "name": "지원", "eligibility": "{dimension: dx, lt: 4}"})
+        "csrf_token": csrf_token(page.text), "name": "지원", "eligibility": "{dimension: dx, lt: 4}"})  # fmt: skip
     assert response.status_code == 422
     assert "알 수 없는 영역" in unescape(response.text)
 
@@ -160,7 +164,7 @@ def test_programmes_match_consenting_firms_and_the_firm_sees_them(app, analyst):
     with app.app_context():
         fits = {p.name: [a.id for a, _ in agencies.eligible_consenting(p)]
                 for p in db.session.scalars(select(Programme))}  # fmt: skip
-        everyone = {p.name: agencies.eligible_count(p) for p in db.session.scalars(select(Programme))}
+        everyone = {p.name: agencies.eligible_count(p) for p in db.session.scalars(select(Programme))}  # fmt: skip
     assert fits == {"스마트공장 지원": [shared], "대기업 전용": []}
     assert everyone == {"스마트공장 지원": 2, "대기업 전용": 0}
     firms = unescape(analyst.get("/agency/firms").text)
@@ -168,6 +172,66 @@ def test_programmes_match_consenting_firms_and_the_firm_sees_them(app, analyst):
     results = unescape(me.client.get(me.url("results") + "?lang=en").text)
     assert "Support programmes that fit your firm" in results
     assert "스마트공장 지원" in results and "대기업 전용" not in results
+
+
+def test_a_firm_submitting_after_a_programme_exists_is_matched_and_sees_it(app, analyst):
+    assert add_programme(analyst, name="스마트공장 지원", eligibility=DX_BELOW_100
+                         ).status_code == 303  # fmt: skip
+    me, shared = submitted_firm(app, "공유정밀", ["부산중소기업지원센터"])
+    with app.app_context():
+        programme = db.session.scalar(select(Programme))
+        assert [a.id for a, _ in agencies.eligible_consenting(programme)] == [shared]
+    assert "스마트공장 지원" in unescape(analyst.get("/agency/firms").text)
+    assert "스마트공장 지원" in unescape(analyst.get(f"/agency/firms/{shared}").text)
+    assert "스마트공장 지원" in unescape(me.client.get(me.url("results") + "?lang=en").text)
+
+
+def programme_figure(client, query: str, name: str) -> str:
+    """The firms of a programme in the dashboard's CSV export under the filters of ``query``."""
+    body = client.get(f"/agency/aggregates.csv?lang=en&{query}").data.decode("utf-8-sig")
+    rows = [row for row in csv.reader(io.StringIO(body)) if row[:2] == ["Programme", name]]
+    assert len(rows) == 1, body
+    return rows[0][2]
+
+
+def test_the_dashboard_counts_a_programme_as_evaluating_it_afresh_would(app, analyst):
+    """Under a region and an industry filter, the dashboard's figure of a programme is the
+    count that evaluating its conditions on every firm gives, after it is added and after its
+    conditions change; removed, it leaves no match behind."""
+    with app.app_context():
+        seed_demo_firms(150, seed=31, spread=True)
+        db.session.commit()
+        region, industry = (db.session.scalar(
+            select(column).group_by(column).order_by(func.count().desc()).limit(1))
+            for column in (AssessmentResult.region, AssessmentResult.industry))  # fmt: skip
+    filters = {f"region={region}": Filters(region=region),
+               f"industry={industry}": Filters(industry=industry)}  # fmt: skip
+
+    def figures_as_evaluated() -> dict[str, str]:
+        with app.app_context():
+            programme = db.session.scalar(select(Programme))
+            evaluated = {query: str(agencies.eligible_stats(
+                [programme], f.conditions())[programme.id][0]) for query, f in filters.items()}  # fmt: skip
+        assert {query: programme_figure(analyst, query, "디지털 전환")
+                for query in filters} == evaluated  # fmt: skip
+        return evaluated
+
+    assert add_programme(analyst, name="디지털 전환", eligibility="{dimension: dx_ax, lt: 45}"
+                         ).status_code == 303  # fmt: skip
+    before = figures_as_evaluated()
+    with app.app_context():
+        programme_id = db.session.scalar(select(Programme.id))
+    page = analyst.get(f"/agency/programmes/{programme_id}")
+    assert analyst.post(f"/agency/programmes/{programme_id}?lang=en", data={
+        "csrf_token": csrf_token(page.text), "name": "디지털 전환",
+        "eligibility": "{dimension: dx_ax, gte: 45}"}).status_code == 303  # fmt: skip
+    after = figures_as_evaluated()
+    assert before != after
+    page = analyst.get("/agency/programmes")
+    assert analyst.post(f"/agency/programmes/{programme_id}/remove",
+                        data={"csrf_token": csrf_token(page.text)}).status_code == 303  # fmt: skip
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ProgrammeMatch)) == 0
 
 
 def test_another_agencys_programme_is_404(app, analyst):
