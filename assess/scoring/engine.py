@@ -206,11 +206,12 @@ def order_findings(questionnaire: Questionnaire, findings) -> tuple[Finding, ...
 
 
 def with_gains(questionnaire, profile, answers, overall, findings) -> list[Finding]:
-    from .gain import smallest_change  # the search rescores through this module
+    from .gain import Rescorer, smallest_change  # the search rescores through this module
 
     out = []
+    rescorer = Rescorer(questionnaire, profile, answers)  # shared: findings try the same changes
     for finding in findings:
-        found = smallest_change(questionnaire, profile, answers, finding.rule)
+        found = smallest_change(questionnaire, profile, answers, finding.rule, rescorer)
         if found is None:
             out.append(finding)
             continue

@@ -12,6 +12,7 @@ the finding that invites a not-pursued firm to consider exports has no gain.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations, product
 from typing import Any
 
@@ -23,27 +24,78 @@ from .answers import UNKNOWN
 MAX_CHANGED = 3  # no rule in a shipped version needs more answers changed than this
 
 
+class Rescorer:
+    """Rescores one firm's answers with a few of them changed, as ``engine.rescore`` would
+    score the changed answers, without redoing what the change cannot touch.
+
+    The gain search tries dozens of changes per assessment, each of one to three answers. An
+    answer that no skip-logic or "not pursued" condition reads (most of them) changes neither
+    which questions apply nor which dimensions are pursued: only its own dimension's score is
+    computed again, the others are taken from the unchanged answers. A change of an answer
+    such conditions read is rescored in full. Each change is rescored once, however many
+    findings try it."""
+
+    def __init__(self, questionnaire: Questionnaire, profile: dict[str, Any],
+                 answers: dict[str, Any]):  # fmt: skip
+        from .engine import rescore
+
+        self.questionnaire, self.profile, self.answers = questionnaire, profile, answers
+        self.base = rescore(questionnaire, profile, answers)
+        self._skipped = frozenset(self.base[2])
+        self._done: dict[tuple, tuple] = {}
+
+    def __call__(self, change: dict[str, Any]) -> tuple:
+        """(applied, ignored, skipped, dimension results, overall) of the changed answers."""
+        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in change.items()))
+        if key not in self._done:
+            self._done[key] = self._rescore(change)
+        return self._done[key]
+
+    def _rescore(self, change: dict[str, Any]) -> tuple:
+        from .engine import _overall, _score_dimension, rescore
+
+        q = self.questionnaire
+        if not _gates(q).isdisjoint(change):
+            return rescore(q, self.profile, {**self.answers, **change})
+        applied, ignored, skipped, dimensions, _ = self.base
+        applied = {**applied, **{k: v for k, v in change.items() if k not in self._skipped}}
+        touched = {q.questions_by_id[k].dimension for k in change}
+        facts = Facts(applied, self.profile, {})
+        dimensions = tuple(_score_dimension(q, d.id, applied, skipped, facts)
+                           if d.id in touched else d for d in dimensions)  # fmt: skip
+        ignored = [k for k in {**self.answers, **change} if k not in applied]
+        return applied, ignored, skipped, dimensions, _overall(q, dimensions)
+
+
+@lru_cache(maxsize=16)
+def _gates(questionnaire: Questionnaire) -> frozenset[str]:
+    """The answers that decide which questions apply or whether a dimension is pursued."""
+    conditions = [*questionnaire.question_conditions.values(),
+                  *questionnaire.dimension_conditions.values()]  # fmt: skip
+    return frozenset(key for c in conditions for key in _answer_keys(c))
+
+
 def smallest_change(
-    questionnaire: Questionnaire, profile: dict[str, Any], answers: dict[str, Any], rule_id: str
+    questionnaire: Questionnaire, profile: dict[str, Any], answers: dict[str, Any], rule_id: str,
+    rescorer: Rescorer | None = None,
 ) -> tuple[dict[str, Any], float] | None:
     """(answers to set, the new overall index), or None when no change of answers resolves
-    the rule (a rule over the profile only, or one no better answer can switch off)."""
-    from .engine import rescore
-
+    the rule (a rule over the profile only, or one no better answer can switch off).
+    ``rescorer``: one shared by the findings of the same answers."""
+    rescorer = rescorer or Rescorer(questionnaire, profile, answers)
     holds = questionnaire.rule_predicates[rule_id]
     keys = _answer_keys(questionnaire.rule_conditions[rule_id])
     candidates = {k: _better_values(questionnaire, questionnaire.questions_by_id[k], answers.get(k),
                                     questionnaire.rule_conditions[rule_id])
                   for k in keys}  # fmt: skip
     keys = [k for k in keys if candidates[k]]
-    pursued = _pursued(rescore(questionnaire, profile, answers)[3])
+    pursued = _pursued(rescorer.base[3])
     for size in range(1, min(MAX_CHANGED, len(keys)) + 1):
         best: tuple[float, dict[str, Any]] | None = None
         for chosen in combinations(keys, size):
             for values in product(*(candidates[k] for k in chosen)):
                 change = dict(zip(chosen, values, strict=True))
-                applied, _, _, dimensions, overall = rescore(
-                    questionnaire, profile, {**answers, **change})
+                applied, _, _, dimensions, overall = rescorer(change)
                 scores = {d.id: d.score for d in dimensions}
                 if _pursued(dimensions) != pursued:
                     continue
