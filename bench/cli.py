@@ -19,6 +19,7 @@ ratios from one run):
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,7 @@ def median_ms(command: list[str], runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="also print one line of JSON figures")
     args = parser.parse_args()
     assess = str(BIN / "assess")
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,6 +63,14 @@ def main() -> None:
     ratio = figures["assess score"] / bare
     verdict = "met" if ratio <= TARGET else "NOT met"
     print(f"assess score: {ratio:.2f}x the bare import (target <= {TARGET:g}x): {verdict}")
+    if args.json:
+        print("BENCHJSON " + json.dumps({"script": "cli", "figures": [
+            {"figure": f"{name} (whole process)", "ours": figures[name], "baseline": bare,
+             "ratio": figures[name] / bare, "unit": "ms",
+             **({"target": f"<= {TARGET:g}x", "met": ratio <= TARGET}
+                if name == "assess score" else {}),
+             "note": "baseline: python -c 'import flask, sqlalchemy, yaml'"}
+            for name in ("assess --help", "assess score", "assess report")]}))
 
 
 if __name__ == "__main__":

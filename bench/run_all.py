@@ -25,6 +25,7 @@ BENCH = Path(__file__).resolve().parent
 # Script, its quick options, its full options (its defaults), whether it takes --database-url.
 SCRIPTS = [
     ("scoring.py", ["--n", "1000"], [], False),
+    ("cli.py", ["--runs", "3"], [], False),
     ("report.py", ["--runs", "5"], [], False),
     ("pdf_cache.py", ["--runs", "20"], [], False),
     ("batch.py", ["--firms", "20"], [], False),
