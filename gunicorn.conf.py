@@ -54,11 +54,13 @@ def post_fork(_server, _worker) -> None:
     """A forked worker must not share the master's database connections."""
     import wsgi
     from assess.extensions import db
+    from assess.warm import warm_worker
 
     with wsgi.app.app_context():
         # Forget, don't close: the connections are the master's (the dashboard's replica too).
         for engine in db.engines.values():
             engine.dispose(close=False)
+    warm_worker(wsgi.app)  # its own connection, opened now rather than on its first request
 
 
 # Errors to stderr; the access log only when ACCESS_LOG=1 (a reverse proxy usually keeps one),

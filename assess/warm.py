@@ -1,6 +1,6 @@
 """What every web worker would otherwise do on its first request, done once before the workers
-fork (gunicorn preloads the app): load and compile every installed questionnaire, compile every
-template, load the translations, configure the database mappers, hash the static files, and
+fork (gunicorn preloads the app): load and compile every installed questionnaire and draw its
+pages' questions, compile every template, load the translations, configure the database mappers, hash the static files, and
 serve the home page once in each language (which draws the shared layout and sets up what a
 first request would). A worker's first request is then as fast as its second."""
 
@@ -14,13 +14,17 @@ from flask_babel import force_locale, get_translations
 from sqlalchemy.orm import configure_mappers
 
 from .questionnaire import get_questionnaire, version_directories
+from .respond.markup import page_markup
 
 
 def warm_up(app: Flask) -> None:
     configure_mappers()
     root = app.config["QUESTIONNAIRE_DIR"]
     for qid, version in version_directories(Path(root)):
-        get_questionnaire(root, qid, version)
+        questionnaire = get_questionnaire(root, qid, version)
+        for lang in app.config["LANGUAGES"]:
+            for dimension in questionnaire.dimensions:  # each page's ready-made question HTML
+                page_markup(questionnaire, dimension.id, lang)
     for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith((".html", ".txt"))):
         app.jinja_env.get_template(name)
     with app.test_request_context("/"):
@@ -40,3 +44,20 @@ def warm_up(app: Flask) -> None:
     # sight, so that a worker's first collections do not walk (and, after a fork, copy) it all.
     gc.collect()
     gc.freeze()
+
+
+def warm_worker(app: Flask) -> None:
+    """What only a worker itself can do, once it is forked (gunicorn's post_fork): open its own
+    database connection and look a resume link up once, so that the connection's settings and the
+    lookup's compiled statement are ready before the first respondent's request. A database that
+    cannot be reached is left for the first request to report."""
+    from .extensions import db
+    from .services.drafts import find_by_token
+
+    with app.app_context():
+        try:
+            find_by_token("warm-up: never a resume link")
+        except Exception as error:  # noqa: BLE001 - the worker starts whatever the database does
+            app.logger.warning("worker warm-up: the database is not reachable (%s)", error)
+        finally:
+            db.session.remove()  # the connection goes back to this worker's pool
