@@ -26,6 +26,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import redis
 import yaml
 from huey import RedisHuey
 from sqlalchemy import create_engine, text
@@ -232,6 +233,9 @@ def main() -> int:
                 log.close()
             try:
                 RedisHuey(huey_name, url=redis_url).storage.flush_all()
+                client = redis.Redis.from_url(redis_url)
+                for key in client.scan_iter(match=f"{huey_name}-limits*"):
+                    client.delete(key)  # this run's rate-limit counts
             except Exception as error:  # noqa: BLE001 (cleanup only)
                 print(f"smoke: could not remove the queue {huey_name}: {error}", file=sys.stderr)
     step("smoke test passed")
