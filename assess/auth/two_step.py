@@ -9,7 +9,6 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..errors import log_refusal
 from ..extensions import db
 from ..models import User
 from ..permissions import PUBLIC, SIGNED_IN, access, must_turn_on_two_step
@@ -18,7 +17,7 @@ from ..services import accounts, audit, two_step
 from ..services.throttle import Throttled
 from . import bp
 from .forms import DisableTwoStepForm, EnableTwoStepForm, SecondStepForm
-from .views import home_for, start_session, throttled_message
+from .views import home_for, start_session, throttled_message, throttled_page
 
 
 def waiting_user() -> User | None:
@@ -57,11 +56,9 @@ def second_step():
         try:
             two_step.finish_sign_in(user, form.code.data, audit.client_address())
         except Throttled as exc:
-            log_refusal(429, "sign_in_throttled")
-            db.session.commit()
-            page = render_template("auth/second_step.html", form=form,
-                                   error=throttled_message(exc))  # fmt: skip
-            return page, 429, {"Retry-After": str(exc.retry_after)}
+            error = throttled_message(exc)
+            return throttled_page(exc, "sign_in_throttled", lambda: render_template(
+                "auth/second_step.html", form=form, error=error))
         except accounts.InvalidCredentials:
             db.session.commit()  # the failure counts for throttling
             error, status = _("The code is not right, or was used already."), 401
@@ -118,11 +115,9 @@ def two_step_settings():
             two_step.disable(user, form.current.data or "", form.code.data or "",
                              audit.client_address())  # fmt: skip
         except Throttled as exc:
-            log_refusal(429, "password_check_throttled")
-            db.session.commit()
             form.current.errors = [throttled_message(exc)]
-            page = _settings_page(user, form)
-            return page, 429, {"Retry-After": str(exc.retry_after)}
+            return throttled_page(exc, "password_check_throttled",
+                                  lambda: _settings_page(user, form))  # fmt: skip
         except accounts.InvalidCredentials:
             db.session.commit()  # the failure counts for throttling
             form.current.errors = [_("Neither the password nor the code is right.")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import (
@@ -49,6 +50,14 @@ def throttled_message(exc: Throttled) -> str:
              "password.", minutes=minutes)  # fmt: skip
 
 
+def throttled_page(exc: Throttled, reason: str, draw: Callable[[], str]):
+    """The answer to an attempt refused by the throttle: logged, its audit row committed, then
+    the page drawn again with 429 and when to try again."""
+    log_refusal(429, reason)
+    db.session.commit()  # the audit row of the refusal
+    return draw(), 429, {"Retry-After": str(exc.retry_after)}
+
+
 def home_for(user) -> str:
     """Where a sign-in lands: administrators on the admin area, consultants on their clients."""
     if user.site_admin:
@@ -89,10 +98,9 @@ def login():
             user = accounts.authenticate(form.email.data, form.password.data,
                                          audit.client_address())  # fmt: skip
         except Throttled as exc:
-            log_refusal(429, "sign_in_throttled")
-            db.session.commit()
-            page = render_template("auth/login.html", form=form, error=throttled_message(exc))
-            return page, 429, {"Retry-After": str(exc.retry_after)}
+            error = throttled_message(exc)
+            return throttled_page(exc, "sign_in_throttled", lambda: render_template(
+                "auth/login.html", form=form, error=error))
         except accounts.PasswordExpired:
             db.session.commit()  # the failure counts for throttling
             error, status = _("The password you were given has expired. Choose a new one with "
@@ -194,11 +202,9 @@ def account():
             accounts.change_password(user, form.current.data, form.password.data,
                                      audit.client_address())  # fmt: skip
         except Throttled as exc:
-            log_refusal(429, "password_check_throttled")
-            db.session.commit()  # the audit row of the refusal
             form.current.errors = [throttled_message(exc)]
-            page = render_template("auth/account.html", form=form, user=user)
-            return page, 429, {"Retry-After": str(exc.retry_after)}
+            return throttled_page(exc, "password_check_throttled", lambda: render_template(
+                "auth/account.html", form=form, user=user))
         except accounts.InvalidCredentials:
             db.session.commit()  # the failure counts for throttling
             form.current.errors = [_("The current password is not right.")]
