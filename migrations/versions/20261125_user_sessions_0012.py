@@ -11,7 +11,6 @@ Create Date: 2026-11-25 11:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0012'
 down_revision = '0011'

@@ -74,7 +74,7 @@ def backfill_matches():
     for assessment_id, qid, version, profile, answers, *scores in rows:
         questionnaire = get_questionnaire(config, qid, version)
         facts = Facts(_data(answers), facts_profile(questionnaire, _data(profile)),
-                      dict(zip(DIMENSIONS, scores)))
+                      dict(zip(DIMENSIONS, scores, strict=True)))
         matches += [{"programme_id": programme_id, "assessment_id": assessment_id}
                     for programme_id, test in tests if test(facts)]
     match = sa.table("programme_match", sa.column("programme_id"), sa.column("assessment_id"))
