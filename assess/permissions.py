@@ -9,13 +9,16 @@ by construction.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
@@ -104,6 +107,9 @@ def is_cookieless_request() -> bool:
     return request.path.startswith(COOKIELESS_PREFIXES) or request.path in COOKIELESS_PATHS
 
 
+OPENED_SESSIONS_KEPT = 4096
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """The session cookie, except on the API, static files and health checks: an API call
     neither reads nor writes it, so a browser's cookie can never authenticate one (which is why
@@ -112,10 +118,47 @@ class SessionInterface(SecureCookieSessionInterface):
 
     digest_method = staticmethod(hashlib.sha256)
 
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, URLSafeTimedSerializer] = {}
+        # cookie -> (signed at, contents) of cookies checked already: a visitor sends the same
+        # cookie with every request until it changes, and checking its signature and decoding
+        # it again gives the same contents. Only flat contents are kept (a copy of them is
+        # handed out, which a request may change freely).
+        self._opened: OrderedDict[str, tuple[int, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_signing_serializer(self, app):
+        # Flask makes a serializer per request, twice (open and save); one per key set does.
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
+
     def open_session(self, app, request):
         if request.path.startswith(COOKIELESS_PREFIXES) or request.path in COOKIELESS_PATHS:
             return self.session_class()
-        return super().open_session(app, request)
+        value = request.cookies.get(self.get_cookie_name(app))
+        signer = self.get_signing_serializer(app)
+        if not value or signer is None:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        key = (id(signer), value)
+        kept = self._opened.get(key)
+        if kept is not None and time.time() - kept[0] <= max_age:
+            return self.session_class(kept[1])
+        try:
+            data, signed_at = signer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(
+                isinstance(v, str | int | float | bool | None) for v in data.values()):  # fmt: skip
+            with self._lock:
+                self._opened[key] = (int(signed_at.timestamp()), data)
+                while len(self._opened) > OPENED_SESSIONS_KEPT:
+                    self._opened.popitem(last=False)
+        return self.session_class(data)
 
     def save_session(self, app, session, response) -> None:
         if is_cookieless_request():

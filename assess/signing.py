@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from functools import lru_cache
 
 from flask import Flask, current_app, g, request, session
@@ -41,14 +44,37 @@ def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
                                   signer_kwargs={"digest_method": hashlib.sha256})  # fmt: skip
 
 
+# A session's token, once signed, is handed out again for this many seconds: a respondent's
+# pages and autosaves would otherwise sign the same secret anew on every request. A token is so
+# at most this much older than its page, out of the hour it is valid for.
+TOKEN_REUSE_SECONDS = 60
+_signed: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
+_SIGNED_KEPT = 4096  # sessions; the oldest is forgotten first
+_signed_lock = threading.Lock()
+
+
 def generate_csrf() -> str:
     """This request's CSRF token (the same for every form of a page): the session's secret,
     signed and timed. The secret is made on first use and lives as long as the session."""
     if _REQUEST_TOKEN not in g:
         if not isinstance(session.get(CSRF_FIELD), str):
             session[CSRF_FIELD] = secrets.token_hex(32)
-        setattr(g, _REQUEST_TOKEN, serializer(CSRF_SALT).dumps(session[CSRF_FIELD]))
+        setattr(g, _REQUEST_TOKEN, _signed_secret(session[CSRF_FIELD]))
     return g.get(_REQUEST_TOKEN)
+
+
+def _signed_secret(secret: str) -> str:
+    key, now = (current_app.config["SECRET_KEY"], secret), time.monotonic()
+    kept = _signed.get(key)
+    if kept is not None and now - kept[0] < TOKEN_REUSE_SECONDS:
+        return kept[1]
+    token = serializer(CSRF_SALT).dumps(secret)
+    with _signed_lock:
+        _signed[key] = (now, token)
+        _signed.move_to_end(key)
+        while len(_signed) > _SIGNED_KEPT:
+            _signed.popitem(last=False)
+    return token
 
 
 def validate_csrf(data: str | None) -> None:

@@ -14,7 +14,7 @@ import os
 import threading
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 
 VERSION_ARG = "v"
 LONG_CACHE = "public, max-age=31536000, immutable"
@@ -72,6 +72,19 @@ def init_app(app: Flask) -> None:
             digest = versions.version(os.fspath(values["filename"]))
             if digest:
                 values[VERSION_ARG] = digest
+
+    # Every page links the same few files: their addresses are built once per script root (the
+    # prefix a proxy mounts the app under) instead of through the URL map on each page. In debug
+    # mode the hash follows the file, so nothing is kept.
+    built: dict[tuple[str, str], str] = {}
+
+    def static_url(filename: str) -> str:
+        key = (request.script_root, filename)
+        if key not in built or versions.follow_changes:
+            built[key] = url_for("static", filename=filename)
+        return built[key]
+
+    app.jinja_env.globals["static_url"] = static_url
 
     @app.after_request
     def cache_static(response):

@@ -4,6 +4,10 @@ another browser (strong session protection)."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+from unittest import mock
+
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import csrf_token
@@ -47,3 +51,49 @@ def test_a_signed_in_session_presented_by_another_browser_is_signed_out(app):
     same.environ_base["HTTP_USER_AGENT"] = "Firefox/140"
     same.set_cookie("session", cookie)
     assert signed_in(same)
+
+
+def autosave_status(client, me: Respondent, html: str) -> int:
+    """An autosave of the first page with the CSRF token of ``html``: its status."""
+    answers = all_answers(Q, worst_answer, me.firm)
+    fields = [pair for q in Q.questions_of(PAGES[0]) for pair in form_fields(q.id, answers[q.id])]
+    body = MultiDict([("csrf_token", csrf_token(html)), ("revision", revision_of(html)), *fields])
+    return client.post(me.url(PAGES[0]) + "/autosave", data=body).status_code
+
+
+def test_a_cookie_read_before_still_stops_working_when_its_lifetime_ends(app, client):
+    # The server remembers cookies it has checked; that must not stretch their lifetime.
+    app.permanent_session_lifetime = timedelta(seconds=30)
+    me = Respondent(client)
+    me.start("ko")
+    me.fill_profile()
+    html = me.get(PAGES[0]).text
+    assert me.get(PAGES[0]).status_code == 200  # the same cookie, read again
+    assert autosave_status(client, me, html) == 200
+    later = time.time() + 90  # the cookie is past its 30 s; the page's token (1 h) is not
+    with mock.patch.object(time, "time", lambda: later):
+        assert autosave_status(client, me, html) == 400
+
+
+def test_a_tampered_cookie_opens_an_empty_session_after_the_real_one_was_read(client):
+    me = Respondent(client)
+    me.start("ko")
+    me.fill_profile()
+    html = me.get(PAGES[0]).text
+    real = client.get_cookie("session").value
+    client.set_cookie("session", real[:-2] + ("AA" if not real.endswith("AA") else "BB"))
+    assert autosave_status(client, me, html) == 400
+    client.set_cookie("session", real)
+    assert autosave_status(client, me, html) == 200
+
+
+def test_pages_of_one_session_share_a_token_and_other_sessions_get_their_own(app, client):
+    me, other = Respondent(client), Respondent(app.test_client())
+    me.start("ko")
+    other.start("ko")
+    me.fill_profile()
+    other.fill_profile()
+    first, second = me.get(PAGES[0]).text, me.get(PAGES[1]).text
+    assert csrf_token(first) == csrf_token(second)
+    assert csrf_token(other.get(PAGES[0]).text) != csrf_token(first)
+    assert autosave_status(client, me, first) == 200
