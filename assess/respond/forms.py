@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     HiddenField,
     IntegerField,
-    RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 from wtforms.widgets import HiddenInput
 
 from ..forms import Form
@@ -86,46 +84,6 @@ def profile_form(questionnaire: Questionnaire, lang: str, **kwargs: Any) -> Prof
     return form
 
 
-class CheckboxesField(SelectMultipleField):
-    """Several options; an unknown id is ignored here and rejected by the service."""
-
-    def pre_validate(self, form) -> None:
-        pass
-
-
-class ChoiceField(RadioField):
-    def pre_validate(self, form) -> None:
-        pass
-
-
-def section_form(
-    questionnaire: Questionnaire, questions: list[Question], lang: str, **kwargs: Any
-) -> RevisionForm:
-    """A form with one field per question of the page, instantiated."""
-    return _section_form_class(questionnaire, tuple(q.id for q in questions), lang)(**kwargs)
-
-
-@lru_cache(maxsize=256)
-def _section_form_class(questionnaire: Questionnaire, question_ids: tuple[str, ...],
-                        lang: str) -> type[RevisionForm]:  # fmt: skip
-    """The form class of one page in one language, built once per process: the questionnaire
-    does not change while the process runs (its objects are cached by get_questionnaire)."""
-
-    class SectionForm(RevisionForm):
-        pass
-
-    for q in (questionnaire.questions_by_id[qid] for qid in question_ids):
-        label = q.text.get(lang)
-        if q.type == "number":
-            setattr(SectionForm, q.id, StringField(label, [Optional(), Length(max=NUMBER_MAX_CHARS)]))
-            setattr(SectionForm, q.id + UNKNOWN_SUFFIX, BooleanField(_l("Don't know")))
-        else:
-            choices = [SelectChoice(o.id, o.text.get(lang)) for o in q.options]
-            cls = ChoiceField if q.type == "single" else CheckboxesField
-            setattr(SectionForm, q.id, cls(label, choices=choices, validators=[Optional()]))
-    return SectionForm
-
-
 def parse_number(raw: str) -> float | int | None:
     """A number as people type it: '12,000', ' 3.5 ', '１２'; None when it is not a number."""
     text = raw.strip().replace(",", "").replace(" ", "")
@@ -140,18 +98,33 @@ def parse_number(raw: str) -> float | int | None:
     return int(value) if value.is_integer() else value
 
 
-def posted_answers(form: RevisionForm, questions: list[Question]) -> tuple[dict, dict]:
-    """(question id → answer or None, question id → error message) from a submitted page."""
+def posted_revision(formdata: MultiDict) -> int:
+    """The revision the page was loaded at; 0 (never current: a conflict) when malformed."""
+    raw = str(formdata.get("revision") or "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else 0
+
+
+# A question page is read straight from the posted body: its HTML is drawn by markup.py and its
+# answers are checked by the service, so a form object would only copy the values across.
+
+
+def _ticked(formdata: MultiDict, name: str) -> bool:
+    """A checkbox as browsers post it: present, with any value but an empty one or "false"."""
+    return formdata.get(name) not in (None, "", "false")
+
+
+def posted_answers(formdata: MultiDict, questions: list[Question]) -> tuple[dict, dict]:
+    """(question id → answer or None, question id → error message) from a submitted page.
+    An option id the question does not have is passed on: the service rejects it by name."""
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for q in questions:
-        field = form[q.id]
         if q.type == "number":
-            if form[q.id + UNKNOWN_SUFFIX].data:
+            if _ticked(formdata, q.id + UNKNOWN_SUFFIX):
                 answers[q.id] = "dont_know"
                 continue
-            raw = (field.data or "").strip()
-            value = parse_number(raw)
+            raw = (formdata.get(q.id) or "").strip()
+            value = parse_number(raw) if len(raw) <= NUMBER_MAX_CHARS else None
             if raw and value is None:
                 errors[q.id] = str(_l("Enter a number, like 12 or 3.5"))
             elif value is not None and not q.min <= value <= q.max:
@@ -161,9 +134,9 @@ def posted_answers(form: RevisionForm, questions: list[Question]) -> tuple[dict,
             else:
                 answers[q.id] = value
         elif q.type == "single":
-            answers[q.id] = field.data or None
+            answers[q.id] = formdata.get(q.id) or None
         else:
-            answers[q.id] = list(field.data or []) or None
+            answers[q.id] = formdata.getlist(q.id) or None
     return answers, errors
 
 
@@ -184,10 +157,18 @@ def shown_values(questions: list[Question], answers: dict) -> dict[str, Any]:
     return values
 
 
-def posted_values(form: RevisionForm, questions: list[Question]) -> dict[str, Any]:
+def posted_values(formdata: MultiDict, questions: list[Question]) -> dict[str, Any]:
     """What a posted page shows again, by field name: what was sent, as typed."""
-    names = [n for q in questions for n in (q.id, q.id + UNKNOWN_SUFFIX) if n in form]
-    return {name: form[name].data for name in names}
+    values: dict[str, Any] = {}
+    for q in questions:
+        if q.type == "number":
+            values[q.id] = formdata.get(q.id)
+            values[q.id + UNKNOWN_SUFFIX] = _ticked(formdata, q.id + UNKNOWN_SUFFIX)
+        elif q.type == "single":
+            values[q.id] = formdata.get(q.id)
+        else:
+            values[q.id] = formdata.getlist(q.id)
+    return values
 
 
 class ConsentForm(Form):

@@ -41,9 +41,9 @@ from . import bp
 from .forms import (
     ConsentForm,
     posted_answers,
+    posted_revision,
     posted_values,
     profile_form,
-    section_form,
     shown_values,
 )
 from .fragments import drawn_once
@@ -140,7 +140,7 @@ def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_fai
             profile = {k: getattr(form, k).data for k in PROFILE_FIELDS}
             # The page shows a conflict or an invalid field itself, with what was typed kept.
             try:
-                drafts.save_profile(assessment, profile, posted_revision(form))
+                drafts.save_profile(assessment, profile, posted_revision(request.form))
             except RevisionConflict as exc:
                 form.revision.data, conflict, status = exc.current, True, 409
             except AnswersError as exc:
@@ -163,12 +163,6 @@ def _profile_page(assessment: Assessment, q: Questionnaire, token: str, csrf_fai
     ), status  # fmt: skip
 
 
-def posted_revision(form) -> int:
-    """The revision the page was loaded at; 0 (never current: a conflict) when malformed."""
-    raw = str(form.revision.data or "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else 0
-
-
 def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_failed: bool):
     lang = current_language()
     questions = q.questions_of(page)
@@ -179,16 +173,15 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
         # The page as stored: nothing to parse, so no form is built.
         values, revision = shown_values(questions, answers), assessment.revision
     else:
-        form = section_form(q, questions, lang, formdata=request.form)
-        values, revision = posted_values(form, questions), form.revision.data
+        values, revision = posted_values(request.form, questions), request.form.get("revision")
         if csrf_failed:
             status = 400
         else:
             action = request.form.get("action", "next")
-            changes, errors = posted_answers(form, questions)
+            changes, errors = posted_answers(request.form, questions)
             try:
                 # A button pressed on the page: its carried answers have been looked at again.
-                rejected = drafts.save_answers(assessment, changes, posted_revision(form),
+                rejected = drafts.save_answers(assessment, changes, posted_revision(request.form),
                                                reviewed=[x.id for x in questions])  # fmt: skip
             except RevisionConflict as exc:  # the page shows it, with what was typed kept
                 revision, conflict, status = exc.current, True, 409
@@ -235,10 +228,9 @@ def autosave(token: str, page: str):
     if assessment.status != "draft":
         raise AlreadySubmitted()
     questions = q.questions_of(page)
-    form = section_form(q, questions, current_language(), formdata=request.form)
-    changes, errors = posted_answers(form, questions)
+    changes, errors = posted_answers(request.form, questions)
     # The form posts the whole page: an unticked question is one the respondent cleared.
-    rejected = drafts.save_answers(assessment, changes, posted_revision(form))
+    rejected = drafts.save_answers(assessment, changes, posted_revision(request.form))
     # Read before the commit, which expires the row (reading after it would load it again):
     # the save left the stored values in it, and nothing is answered unless the commit succeeds.
     revision, applicable = assessment.revision, drafts.applicable_questions(assessment)
