@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from babel import Locale
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import (
     format_date,
@@ -24,18 +26,30 @@ from .scoring import AnswersError
 if TYPE_CHECKING:
     from .services.accounts import AccountError
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """``?lang=`` wins, then the cookie, then Korean (also outside a request: the worker and
     the command line, which choose a language with ``force_locale``)."""
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
     if request.path.startswith("/api/"):
-        return "en"  # the API's clients are programs; its messages are English (docs/decisions.md)
+        # The API's clients are programs; its messages are English (docs/decisions.md).
+        return _locale("en")
     languages = current_app.config["LANGUAGES"]
     for candidate in (request.args.get("lang"), chosen_language()):
         if candidate in languages:
-            return candidate
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+            return _locale(candidate)
+    return _locale(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+@cache
+def _locale(code: str) -> Locale:
+    # Parsed once per language, not on each request (Flask-Babel takes a Locale as it is).
+    return Locale.parse(code)
+
+
+@cache
+def _code(locale: Locale) -> str:
+    return str(locale)
 
 
 def chosen_language() -> str | None:
@@ -45,7 +59,8 @@ def chosen_language() -> str | None:
 
 
 def current_language() -> str:
-    return str(get_locale() or "ko")
+    locale = _template_locale() if g else None  # g is false outside an app context
+    return _code(locale) if locale is not None else "ko"
 
 
 def person_message(error: AnswersError | AccountError | Any) -> str:

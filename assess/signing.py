@@ -49,8 +49,11 @@ def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
 # at most this much older than its page, out of the hour it is valid for.
 TOKEN_REUSE_SECONDS = 60
 _signed: OrderedDict[tuple[str, str], tuple[float, str]] = OrderedDict()
-_SIGNED_KEPT = 4096  # sessions; the oldest is forgotten first
-_signed_lock = threading.Lock()
+# Tokens whose signature was checked: (key, token) -> (signed at, secret). Each autosave posts
+# the token of its page, again and again.
+_checked: OrderedDict[tuple[str, str], tuple[int, str]] = OrderedDict()
+_KEPT = 4096  # sessions or tokens; the oldest is forgotten first
+_lock = threading.Lock()
 
 
 def generate_csrf() -> str:
@@ -69,12 +72,16 @@ def _signed_secret(secret: str) -> str:
     if kept is not None and now - kept[0] < TOKEN_REUSE_SECONDS:
         return kept[1]
     token = serializer(CSRF_SALT).dumps(secret)
-    with _signed_lock:
-        _signed[key] = (now, token)
-        _signed.move_to_end(key)
-        while len(_signed) > _SIGNED_KEPT:
-            _signed.popitem(last=False)
+    _remember(_signed, key, (now, token))
     return token
+
+
+def _remember(kept: OrderedDict, key: tuple, value: tuple) -> None:
+    with _lock:
+        kept[key] = value
+        kept.move_to_end(key)
+        while len(kept) > _KEPT:
+            kept.popitem(last=False)
 
 
 def validate_csrf(data: str | None) -> None:
@@ -84,13 +91,22 @@ def validate_csrf(data: str | None) -> None:
         raise ValidationError("The CSRF token is missing.")
     if CSRF_FIELD not in session:
         raise ValidationError("The CSRF session token is missing.")
-    try:
-        secret = serializer(CSRF_SALT).loads(data, max_age=current_app.config.get(
-            "WTF_CSRF_TIME_LIMIT", 3600))  # fmt: skip
-    except SignatureExpired as error:
-        raise ValidationError("The CSRF token has expired.") from error
-    except BadData as error:
-        raise ValidationError("The CSRF token is invalid.") from error
+    max_age = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    key = (current_app.config["SECRET_KEY"], data)
+    checked = _checked.get(key)  # a token checked before: its signature needs no second check
+    if checked is not None:
+        signed_at, secret = checked
+        if not 0 <= int(time.time()) - signed_at <= max_age:
+            raise ValidationError("The CSRF token has expired.")
+    else:
+        try:
+            secret, when = serializer(CSRF_SALT).loads(data, max_age=max_age,
+                                                       return_timestamp=True)  # fmt: skip
+        except SignatureExpired as error:
+            raise ValidationError("The CSRF token has expired.") from error
+        except BadData as error:
+            raise ValidationError("The CSRF token is invalid.") from error
+        _remember(_checked, key, (int(when.timestamp()), secret))
     if not isinstance(secret, str) or not hmac.compare_digest(session[CSRF_FIELD], secret):
         raise ValidationError("The CSRF tokens do not match.")
 

@@ -10,9 +10,10 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -78,6 +79,19 @@ def find_by_token(token: str) -> Assessment | None:
     return db.session.scalar(_BY_TOKEN, {"token_hash": token_hash(token)})
 
 
+@lru_cache(maxsize=16)
+def _store_statement(columns: tuple[str, ...]) -> Update:
+    """The compare-and-set of these columns, built once per set of columns (an autosave's
+    statement is otherwise built anew on each save); the values are bound parameters."""
+    table = Assessment.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row"), table.c.revision == bindparam("loaded"),
+               table.c.status == "draft")
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )  # fmt: skip
+
+
 def _store(assessment: Assessment, revision: int, **values: Any) -> None:
     """Write ``values`` only if nobody saved since ``revision``: one atomic compare-and-set."""
     if assessment.status != "draft":
@@ -86,12 +100,9 @@ def _store(assessment: Assessment, revision: int, **values: Any) -> None:
         raise RevisionConflict(assessment.revision)
     values = {"revision": revision + 1, "updated_at": datetime.now(UTC), **values}
     result = db.session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.revision == revision,
-               Assessment.status == "draft")
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
+        _store_statement(tuple(values)),
+        {"row": assessment.id, "loaded": revision, **{f"new_{k}": v for k, v in values.items()}},
+    )
     if result.rowcount != 1:
         db.session.refresh(assessment)
         if assessment.status != "draft":

@@ -97,3 +97,16 @@ def test_pages_of_one_session_share_a_token_and_other_sessions_get_their_own(app
     assert csrf_token(first) == csrf_token(second)
     assert csrf_token(other.get(PAGES[0]).text) != csrf_token(first)
     assert autosave_status(client, me, first) == 200
+
+
+def test_a_token_checked_before_still_expires_after_its_time_limit(app, client):
+    me = Respondent(client)
+    me.start("ko")
+    me.fill_profile()
+    html = me.get(PAGES[0]).text
+    assert autosave_status(client, me, html) == 200
+    html = me.get(PAGES[0]).text  # the next revision, with the same token
+    assert autosave_status(client, me, html) == 200  # the token checked again
+    later = time.time() + app.config["WTF_CSRF_TIME_LIMIT"] + 5
+    with mock.patch.object(time, "time", lambda: later):
+        assert autosave_status(client, me, html) == 400
