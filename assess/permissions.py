@@ -19,7 +19,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -309,6 +309,20 @@ def assessment_for_link(token: str) -> Assessment:
         abort(404)
     mark_firm_data()
     return assessment
+
+
+def assessment_row_for_link(token: str) -> Row:
+    """The assessment behind a resume link as a read-only row, for a page that only shows it.
+
+    :raise 404: as ``assessment_for_link``.
+    """
+    from .services.drafts import find_row_by_token
+
+    row = find_row_by_token(token)
+    if row is None:
+        abort(404)
+    mark_firm_data()
+    return row
 
 
 def members_of_my_organisation() -> list[Membership]:

@@ -25,7 +25,13 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import chosen_language, current_language, person_message
 from ..models import Assessment
-from ..permissions import PUBLIC, RESUME_LINK, access, assessment_for_link
+from ..permissions import (
+    PUBLIC,
+    RESUME_LINK,
+    access,
+    assessment_for_link,
+    assessment_row_for_link,
+)
 from ..presentation.results import result_view
 from ..questionnaire import PROFILE_FIELDS, Questionnaire
 from ..scoring import AnswersError
@@ -101,7 +107,10 @@ def resume(token: str):
 @access(RESUME_LINK)
 def page(token: str, page: str, csrf_failed: bool = False):
     """One page of the questionnaire: the firm profile or one dimension."""
-    assessment = assessment_for_link(token)
+    if request.method == "GET" and page != "profile":
+        assessment = assessment_row_for_link(token)  # a question page as stored: only read
+    else:
+        assessment = assessment_for_link(token)
     q = questionnaire_of(assessment)
     if page not in page_ids(q):
         abort(404)
