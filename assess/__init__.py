@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -67,7 +68,29 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     _register_commands(app)
+    _remember_sync_checks(app)
     return app
+
+
+def _remember_sync_checks(app: Flask) -> None:
+    """Flask asks of every view and hook, on every request (about twenty times), whether it is a
+    coroutine function, which takes a few attribute lookups in ``inspect``; the answer does not
+    change, so it is kept per function (this app's views and hooks are a fixed few hundred)."""
+    check = app.ensure_sync
+    known: dict[Callable, Callable] = {}
+
+    def ensure_sync(func: Callable) -> Callable:
+        try:
+            return known[func]
+        except KeyError:
+            result = check(func)
+            if len(known) < 2000:
+                known[func] = result
+            return result
+        except TypeError:  # an unhashable callable
+            return check(func)
+
+    app.ensure_sync = ensure_sync  # type: ignore[method-assign]
 
 
 class RowId(IntegerConverter):
