@@ -85,7 +85,9 @@ def init_app(app: Flask) -> None:
             )
         return response
 
-    app.jinja_env.globals["gettext"] = template_gettext  # `_()` in templates calls this too
+    app.jinja_env.globals["gettext"] = template_gettext
+    # `_()` too, directly: Jinja's own `_` looks `gettext` up and calls it, a second call.
+    app.jinja_env.globals["_"] = template_gettext
     app.jinja_env.filters["number"] = format_decimal
     app.jinja_env.filters["datetimeformat"] = lambda value: format_datetime(value, "short")
     app.jinja_env.filters["dateformat"] = lambda value: format_date(
