@@ -96,11 +96,16 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context():
-        lang = current_language()
+        locale = _template_locale() if g else None
+        lang = _code(locale) if locale is not None else "ko"
         other = "en" if lang == "ko" else "ko"
         switch = language_switch_url(other) if has_request_context() else ""
         return {"lang": lang, "other_lang": other, "g": g, "other_language_url": switch,
-                "page_notices": notices}
+                "page_notices": notices, LOCALE_OF_RENDER: locale}
+
+
+# The locale a template is rendered in, looked up once per rendering (no template changes it).
+LOCALE_OF_RENDER = "_locale_of_render"
 
 
 # (locale, message, escaped) -> the translated text of a message without variables
@@ -121,9 +126,10 @@ def template_gettext(context, string: str, **variables: Any) -> str:
     always %-formatted and, in HTML, escaped with its variables. A page calls it dozens of
     times; Flask-Babel's own takes several lookups per call, a third of a light page's time.
     The catalogues do not change while the process runs, so a message without variables is
-    translated once per locale; the locale is still asked for each time, so ``force_locale``
-    (mails and PDFs in another language) holds."""
-    key = (_template_locale(), string, context.eval_ctx.autoescape)
+    translated once per locale. The locale is the one in force when the rendering started
+    (``force_locale`` around it holds: mails and PDFs in another language)."""
+    locale = context.get(LOCALE_OF_RENDER) or _template_locale()
+    key = (locale, string, context.eval_ctx.autoescape)
     if not variables and key in _TEMPLATE_TEXTS:
         return _TEMPLATE_TEXTS[key]
     text = get_translations().ugettext(string)
