@@ -67,9 +67,21 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     errors.init_app(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    _share_macros(app)
     _register_commands(app)
     _remember_sync_checks(app)
     return app
+
+
+def _share_macros(app: Flask) -> None:
+    """The macros of ``macros.html`` are globals of every template. They need nothing of the
+    page but their arguments and ``_()``; a template importing them (``{% from … import %}``)
+    would compare its globals with theirs on every rendering, about a tenth of a question
+    page's time."""
+    module = app.jinja_env.get_template("macros.html").module
+    for name in dir(module):
+        if not name.startswith("_"):
+            app.jinja_env.globals[name] = getattr(module, name)
 
 
 def _remember_sync_checks(app: Flask) -> None:

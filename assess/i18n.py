@@ -110,6 +110,8 @@ LOCALE_OF_RENDER = "_locale_of_render"
 
 # (locale, message, escaped) -> the translated text of a message without variables
 _TEMPLATE_TEXTS: dict[tuple[object, str, bool], str] = {}
+# (locale, message, escaped) -> the catalogue's translation, before its variables are put in
+_TRANSLATIONS: dict[tuple[object, str, bool], str] = {}
 
 
 def _template_locale() -> object:
@@ -132,10 +134,13 @@ def template_gettext(context, string: str, **variables: Any) -> str:
     key = (locale, string, context.eval_ctx.autoescape)
     if not variables and key in _TEMPLATE_TEXTS:
         return _TEMPLATE_TEXTS[key]
-    text = get_translations().ugettext(string)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704 - the catalogue is ours; variables are escaped by %
-    text = text % variables
+    translation = _TRANSLATIONS.get(key)
+    if translation is None:  # a message with variables is looked up once too, then formatted
+        translation = get_translations().ugettext(string)
+        if context.eval_ctx.autoescape:
+            translation = Markup(translation)  # noqa: S704 - the catalogue is ours; variables are escaped by %
+        _TRANSLATIONS[key] = translation
+    text = translation % variables
     if not variables:
         _TEMPLATE_TEXTS[key] = text
     return text
