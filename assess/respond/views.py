@@ -335,12 +335,12 @@ def results(token: str):
     # Ids can be used again after a purge; the link's hash is never.
     findings_html = drawn_once(("findings", assessment.resume_token_hash, assessment.revision,
                                 lang), lambda: render_template("respond/_findings.html", view=view))
+    offered = consents.agencies_and_consents(assessment)
     return render_template(
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
         findings_html=findings_html, scores_html=scores_html,
-        agencies=consents.agencies(), consents=consents.active_consents(assessment),
-        programmes=agencies.programmes_for(assessment),
-        consent_form=ConsentForm(), form=ActionForm(),
+        agencies=offered, programmes=agencies.programmes_for(
+            assessment, [agency.id for agency, consent in offered if consent is not None]),
         consent_years=current_app.config["CONSENT_YEARS"],
         resume_url=public_url(".resume", token=token),
         current_version=current_questionnaire().version,

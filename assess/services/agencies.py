@@ -288,10 +288,11 @@ def eligible_consenting(programme: Programme) -> list[tuple[Assessment, Assessme
         .order_by(AssessmentResult.submitted_at.desc())))  # fmt: skip
 
 
-def programmes_for(assessment: Assessment) -> list[Programme]:
-    """The programmes of the agencies this firm shares with, that fit it (its stored matches),
-    for its results."""
-    agency_ids = list(active_consents(assessment))
+def programmes_for(assessment: Assessment, agency_ids: list[int] | None = None) -> list[Programme]:
+    """The programmes of the agencies this firm shares with (``agency_ids``, when the caller
+    knows them), that fit it (its stored matches), for its results."""
+    if agency_ids is None:
+        agency_ids = list(active_consents(assessment))
     if not agency_ids:
         return []
     return list(db.session.scalars(

@@ -299,10 +299,10 @@ def accept_invitation(invitation: Invitation, language: str) -> tuple[Assessment
 
 def consultancy_of(assessment: Assessment) -> Organisation | None:
     """The consultancy that receives this assessment's results, while the firm lets it."""
-    firm = assessment.firm
-    if firm is None or firm.organisation_id is None or assessment.consultancy_revoked_at:
+    if assessment.firm_id is None or assessment.consultancy_revoked_at:
         return None
-    return db.session.get(Organisation, firm.organisation_id)
+    return db.session.scalar(select(Organisation).join(Firm, Firm.organisation_id == Organisation.id)
+                             .where(Firm.id == assessment.firm_id))  # fmt: skip
 
 
 def withdraw_from_consultancy(assessment: Assessment) -> None:

@@ -28,6 +28,21 @@ def agencies() -> list[Organisation]:
         select(Organisation).where(Organisation.kind == "agency").order_by(Organisation.name)))
 
 
+def agencies_and_consents(assessment: Assessment) -> list[tuple[Organisation, Consent | None]]:
+    """Every agency a firm may share with, by name, each with this assessment's consent in force
+    or None: what the results page offers, in one query."""
+    rows = db.session.execute(
+        select(Organisation, Consent)
+        .outerjoin(Consent, and_(Consent.organisation_id == Organisation.id,
+                                 Consent.assessment_id == assessment.id, in_force()))
+        .where(Organisation.kind == "agency")
+        .order_by(Organisation.name, Organisation.id, Consent.id))  # fmt: skip
+    seen: dict[int, tuple[Organisation, Consent | None]] = {}
+    for agency, consent in rows:
+        seen.setdefault(agency.id, (agency, consent))  # a (racing) second consent adds nothing
+    return list(seen.values())
+
+
 def in_force(now: datetime | None = None):
     """The SQL condition for a consent in force: neither withdrawn nor past its term."""
     now = now or datetime.now(UTC)
