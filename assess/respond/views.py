@@ -308,7 +308,7 @@ def submit(token: str):
 @access(RESUME_LINK)
 def results(token: str):
     """Scores, chart, benchmark, priority actions and roadmap."""
-    assessment = assessment_for_link(token)
+    assessment = assessment_row_for_link(token)  # only read here
     if assessment.status != "submitted":
         return redirect(url_for(".check", token=token))
     q, document, data = result_of(assessment)

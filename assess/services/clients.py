@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 
 from .. import signing
 from ..extensions import db
@@ -301,8 +301,11 @@ def consultancy_of(assessment: Assessment) -> Organisation | None:
     """The consultancy that receives this assessment's results, while the firm lets it."""
     if assessment.firm_id is None or assessment.consultancy_revoked_at:
         return None
-    return db.session.scalar(select(Organisation).join(Firm, Firm.organisation_id == Organisation.id)
-                             .where(Firm.id == assessment.firm_id))  # fmt: skip
+    return db.session.scalar(_CONSULTANCY_OF_FIRM, {"firm": assessment.firm_id})
+
+
+_CONSULTANCY_OF_FIRM = (select(Organisation).join(Firm, Firm.organisation_id == Organisation.id)
+                        .where(Firm.id == bindparam("firm")))  # fmt: skip
 
 
 def withdraw_from_consultancy(assessment: Assessment) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from ..extensions import db
 from ..models import Assessment, Consent, Organisation
@@ -28,15 +28,22 @@ def agencies() -> list[Organisation]:
         select(Organisation).where(Organisation.kind == "agency").order_by(Organisation.name)))
 
 
+# Built once (the results page runs it on every view); the assessment and the time are bound.
+_AGENCIES_AND_CONSENTS = (
+    select(Organisation, Consent)
+    .outerjoin(Consent, and_(Consent.organisation_id == Organisation.id,
+                             Consent.assessment_id == bindparam("assessment"),
+                             Consent.withdrawn_at.is_(None), Consent.expires_at > bindparam("now")))
+    .where(Organisation.kind == "agency")
+    .order_by(Organisation.name, Organisation.id, Consent.id)
+)  # fmt: skip
+
+
 def agencies_and_consents(assessment: Assessment) -> list[tuple[Organisation, Consent | None]]:
     """Every agency a firm may share with, by name, each with this assessment's consent in force
     or None: what the results page offers, in one query."""
-    rows = db.session.execute(
-        select(Organisation, Consent)
-        .outerjoin(Consent, and_(Consent.organisation_id == Organisation.id,
-                                 Consent.assessment_id == assessment.id, in_force()))
-        .where(Organisation.kind == "agency")
-        .order_by(Organisation.name, Organisation.id, Consent.id))  # fmt: skip
+    rows = db.session.execute(_AGENCIES_AND_CONSENTS,
+                              {"assessment": assessment.id, "now": datetime.now(UTC)})
     seen: dict[int, tuple[Organisation, Consent | None]] = {}
     for agency, consent in rows:
         seen.setdefault(agency.id, (agency, consent))  # a (racing) second consent adds nothing
