@@ -326,3 +326,33 @@ def test_programme_matches_of_the_results_already_there_are_stored_and_go_on_dow
             conn.execute(text("DELETE FROM assessment_result"))
             assert conn.execute(text(matches)).all() == []
         db.engine.dispose()
+
+
+def test_results_version_starts_at_the_results_already_there_and_moves_with_every_change(
+        scratch_url):  # fmt: skip
+    """0016 numbers each questionnaire's set of results: 1 for the results already there, then
+    one more for every result added, changed or removed; a downgrade drops it."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
+    version = "SELECT questionnaire_id, version FROM results_version"
+    with app.app_context():
+        upgrade(revision="0015")
+        with db.engine.begin() as conn:
+            insert_sample(conn)
+            insert_result(conn, "busan", ())
+        upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            questionnaire = conn.execute(text(
+                "SELECT questionnaire_id FROM assessment_result")).scalar()  # fmt: skip
+            assert conn.execute(text(version)).all() == [(questionnaire, 1)]
+            conn.execute(text("UPDATE assessment_result SET region = 'seoul'"))
+            assert conn.execute(text(version)).all() == [(questionnaire, 3)]  # old and new row
+            conn.execute(text("DELETE FROM assessment_result"))
+            assert conn.execute(text(version)).all() == [(questionnaire, 4)]
+        downgrade(revision="0015")
+        assert "results_version" not in inspect(db.engine).get_table_names()
+        with db.engine.begin() as conn:
+            insert_result(conn, "busan", ())  # no trigger left behind
+        upgrade()
+        with db.engine.begin() as conn:
+            assert conn.execute(text(version)).all() == [(questionnaire, 1)]
+        db.engine.dispose()

@@ -16,7 +16,7 @@ from .audit import AuditEvent, LoginFailure
 from .base import utcnow
 from .clients import MAX_NOTE_CHARS, AssessmentNote, Invitation
 from .jobs import ITEM_STATUSES, JOB_STATUSES, Job, JobItem
-from .totals import finding_total, result_total
+from .totals import finding_total, result_total, results_version
 from .webhooks import DELIVERY_STATUSES, Webhook, WebhookAttempt, WebhookDelivery
 
 __all__ = [
@@ -25,5 +25,5 @@ __all__ = [
     "AssessmentResult", "AuditEvent", "Consent", "Firm", "Invitation", "Job", "JobItem",
     "LoginFailure", "Membership", "Organisation", "Programme", "ProgrammeMatch", "RecoveryCode",
     "ResultFinding", "User", "UserSession", "Webhook", "WebhookAttempt", "WebhookDelivery",
-    "finding_total", "result_total", "utcnow",
+    "finding_total", "result_total", "results_version", "utcnow",
 ]  # fmt: skip

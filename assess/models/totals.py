@@ -98,3 +98,13 @@ finding_total = db.Table(
     Index("ix_finding_total_rule", "rule", "quarter", "industry", "region", "size_band", "n",
           "score"),
 )  # fmt: skip
+
+
+# Per questionnaire, a number that changes whenever its submitted results do (a result added,
+# removed or changed), kept by triggers on ``assessment_result`` (migration 0016): what is
+# counted from the results may be kept under it (the results page's peer benchmark).
+results_version = db.Table(
+    "results_version",
+    Column("questionnaire_id", String(64), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)

@@ -1,4 +1,5 @@
-"""Where a firm stands among its peers: percentiles counted in the database over the result table."""
+"""Where a firm stands among its peers: percentiles counted in the database over the result
+table, and kept until the questionnaire's results change (``results_version``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from flask import current_app
 from sqlalchemy import bindparam, case, func, select
 
 from ..extensions import db
-from ..models import Assessment, AssessmentResult
+from ..models import Assessment, AssessmentResult, results_version
 from ..questionnaire import Questionnaire
+from ..remembered import Remembered
 from ..scoring.benchmark import Benchmark, PeerScores, cohort_filters, from_counts
 from .questionnaires import questionnaire_of
 
@@ -31,6 +33,16 @@ def benchmark_of(assessment: Assessment, data: dict) -> Benchmark | None:
     dims = tuple(d for d, s in me.dimensions.items() if s is not None) if me.not_pursued else None
     scores = {key: value for key, value in {"overall": me.overall, **me.dimensions}.items()
               if value is not None}  # fmt: skip
+    # Counted again only when the questionnaire's results changed since (one primary-key read):
+    # a firm's page viewed again, or by its consultant, takes the counts kept under the version.
+    version = db.session.scalar(_RESULTS_VERSION, {"questionnaire": assessment.questionnaire_id})
+    key = (assessment.questionnaire_id, version, assessment.id, me.industry, me.size_band, dims,
+           tuple(scores.items()), k)  # fmt: skip
+    return _BENCHMARKS.get(key, lambda: _counted(assessment, questionnaire, me, dims, scores, k))
+
+
+def _counted(assessment: Assessment, questionnaire: Questionnaire, me: PeerScores,
+             dims: tuple[str, ...] | None, scores: dict, k: int) -> Benchmark | None:
     keys = tuple(scores)
     params = {"questionnaire": assessment.questionnaire_id, "me": assessment.id,
               **{f"score_{key}": value for key, value in scores.items()}}  # fmt: skip
@@ -45,6 +57,11 @@ def benchmark_of(assessment: Assessment, data: dict) -> Benchmark | None:
                       for i, key in enumerate(keys)}  # fmt: skip
             return from_counts(name, me, n, counts)
     return None
+
+
+_BENCHMARKS: Remembered[Benchmark | None] = Remembered(2048)
+_RESULTS_VERSION = select(results_version.c.version).where(
+    results_version.c.questionnaire_id == bindparam("questionnaire"))
 
 
 # The statements depend only on the cohort's fields, the dimensions compared and the scores the

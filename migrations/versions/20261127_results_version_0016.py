@@ -1,0 +1,68 @@
+"""A version number per questionnaire that changes whenever its set of submitted results does
+(``results_version``): a result added, removed or changed bumps it, by triggers on
+``assessment_result`` in the same transaction. The results page keeps a firm's peer benchmark
+under that number, so a view counts the peers again only after they changed, and one primary-key
+read tells whether they did.
+
+Reviewed by hand; spelled out here, not read from the models. The version starts at 1 for the
+questionnaires that already have results.
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-11-27 10:00:00.000000
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = '0016'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def _bump(row: str) -> str:
+    return ("INSERT INTO results_version (questionnaire_id, version) "
+            f"VALUES ({row}.questionnaire_id, 1) ON CONFLICT (questionnaire_id) "
+            "DO UPDATE SET version = results_version.version + 1")
+
+
+# name -> (event, statements); every trigger runs after the row changed.
+TRIGGERS = {
+    "results_version_insert": ("INSERT", [_bump("NEW")]),
+    "results_version_update": ("UPDATE", [_bump("OLD"), _bump("NEW")]),
+    "results_version_delete": ("DELETE", [_bump("OLD")]),
+}
+
+
+def upgrade():
+    op.create_table('results_version',
+    sa.Column('questionnaire_id', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('questionnaire_id', name=op.f('pk_results_version'))
+    )
+    op.execute("INSERT INTO results_version (questionnaire_id, version) "
+               "SELECT DISTINCT questionnaire_id, 1 FROM assessment_result")
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for name, (event, statements) in TRIGGERS.items():
+        body = "".join(f"  {s};\n" for s in statements)
+        if postgresql:
+            op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                       f"BEGIN\n{body}  RETURN NULL;\nEND;\n$$")
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON assessment_result "
+                       f"FOR EACH ROW EXECUTE FUNCTION {name}()")
+        else:
+            op.execute(f"CREATE TRIGGER {name} AFTER {event} ON assessment_result\n"
+                       f"FOR EACH ROW BEGIN\n{body}END")
+
+
+def downgrade():
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for name in TRIGGERS:
+        if postgresql:
+            op.execute(f"DROP TRIGGER {name} ON assessment_result")
+            op.execute(f"DROP FUNCTION {name}()")
+        else:
+            op.execute(f"DROP TRIGGER {name}")
+    op.drop_table('results_version')
