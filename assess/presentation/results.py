@@ -107,8 +107,10 @@ def result_view(
     previous: dict[str, Any] | None = None,
     issuer: dict[str, Any] | None = None,
     notes: dict[str, Any] | None = None,
+    with_answers: bool = True,
 ) -> dict[str, Any]:
-    """Everything the results page and the PDF show, resolved to ``lang``.
+    """Everything the results page and the PDF show, resolved to ``lang``; the answers only
+    ``with_answers`` (the results page does not list them).
 
     ``data`` is the contract JSON of the result; ``previous`` the same for the firm's last
     submitted assessment (for progress), with its ``date``. ``notes`` are a consultant's plain
@@ -193,7 +195,7 @@ def result_view(
         ],  # fmt: skip
         "benchmark": benchmark_view(benchmark, q, document.firm, lang),
         "sources": [sources[s.id] for s in q.sources if s.id in cited],
-        "answers": answers_view(q, data, document, lang),
+        "answers": answers_view(q, data, document, lang) if with_answers else None,
         "previous": previous_view(previous, data, lang),
         "cases": [{**cases[c["id"]], "why": c["why"][lang]} for c in data.get("cases", [])],
     }

@@ -317,6 +317,7 @@ def results(token: str):
         q, document, data, lang,
         date=assessment.submitted_at.date().isoformat() if assessment.submitted_at else "",
         benchmark=benchmark_of(assessment, data), previous=previous_result(assessment),
+        with_answers=False,
     )  # fmt: skip
     # The chart and the scores table show the previous assessment's scores too, which a purge
     # can remove, and peers' percentiles, which move as peers submit: both are keyed by the
