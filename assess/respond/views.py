@@ -341,7 +341,7 @@ def results(token: str):
         "respond/results.html", token=token, view=view, chart=chart, assessment=assessment,
         findings_html=findings_html, scores_html=scores_html,
         agencies=offered, programmes=agencies.programmes_for(
-            assessment, [agency.id for agency, consent in offered if consent is not None]),
+            assessment, [agency.id for agency in offered if agency.consented_at is not None]),
         consent_years=current_app.config["CONSENT_YEARS"],
         resume_url=public_url(".resume", token=token),
         current_version=current_questionnaire().version,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Row, and_, bindparam, select
 
 from ..extensions import db
 from ..models import Assessment, Consent, Organisation
@@ -30,7 +30,7 @@ def agencies() -> list[Organisation]:
 
 # Built once (the results page runs it on every view); the assessment and the time are bound.
 _AGENCIES_AND_CONSENTS = (
-    select(Organisation, Consent)
+    select(Organisation.id, Organisation.name, Consent.given_at.label("consented_at"))
     .outerjoin(Consent, and_(Consent.organisation_id == Organisation.id,
                              Consent.assessment_id == bindparam("assessment"),
                              Consent.withdrawn_at.is_(None), Consent.expires_at > bindparam("now")))
@@ -39,14 +39,15 @@ _AGENCIES_AND_CONSENTS = (
 )  # fmt: skip
 
 
-def agencies_and_consents(assessment: Assessment) -> list[tuple[Organisation, Consent | None]]:
-    """Every agency a firm may share with, by name, each with this assessment's consent in force
-    or None: what the results page offers, in one query."""
+def agencies_and_consents(assessment: Assessment) -> list[Row]:
+    """Every agency a firm may share with, by name: its ``id``, ``name`` and ``consented_at``,
+    when this assessment's consent in force was given (None without one). What the results page
+    offers, in one query."""
     rows = db.session.execute(_AGENCIES_AND_CONSENTS,
                               {"assessment": assessment.id, "now": datetime.now(UTC)})
-    seen: dict[int, tuple[Organisation, Consent | None]] = {}
-    for agency, consent in rows:
-        seen.setdefault(agency.id, (agency, consent))  # a (racing) second consent adds nothing
+    seen: dict[int, Row] = {}
+    for row in rows:
+        seen.setdefault(row.id, row)  # a (racing) second consent adds nothing
     return list(seen.values())
 
 
