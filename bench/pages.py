@@ -154,7 +154,8 @@ def status_kib(pid: int, field: str) -> int:
 class Server:
     """gunicorn with the given app, the same settings for every app."""
 
-    def __init__(self, app: str, chdir: Path, env: dict, scratch: Path, workers: int):
+    def __init__(self, app: str, chdir: Path, env: dict, scratch: Path, workers: int,
+                 threads: int = 0):
         self.port = free_port()
         self.first_dir = scratch / f"first-{self.port}"
         self.first_dir.mkdir()
@@ -162,7 +163,9 @@ class Server:
         hooks.write_text(HOOKS)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--config", "python:bench_hooks",
-             "--workers", str(workers), "--worker-class", "sync",
+             "--workers", str(workers),
+             *(["--worker-class", "gthread", "--threads", str(threads)] if threads
+               else ["--worker-class", "sync"]),
              "--bind", f"{HOST}:{self.port}", "--chdir", str(chdir), "--log-level", "warning",
              app],
             env={**env, "BENCH_FIRST_DIR": str(self.first_dir),
@@ -378,6 +381,9 @@ def main() -> None:
                         help="the URLs take turns this many times, each for duration/rounds")
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="gthread workers with this many threads each, as gunicorn.conf.py "
+                             "runs the app (default: sync workers)")
     parser.add_argument("--load", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--database-url", help="PostgreSQL (its tables are emptied); "
                                                "default: a temporary SQLite file")
@@ -412,10 +418,10 @@ def main() -> None:
     try:
         # Both servers run for the whole bench and take turns under load, a slice of each URL per
         # round: a machine that slows down or speeds up midway moves the baseline with the pages.
-        hello = Server("hello_app:app", scratch, env, scratch, args.workers)
+        hello = Server("hello_app:app", scratch, env, scratch, args.workers, args.threads)
         hello.wait_ready()
         env["PUBLIC_URL"] = f"http://{HOST}:{hello.port}"
-        app = Server("wsgi:app", ROOT, env, scratch, args.workers)
+        app = Server("wsgi:app", ROOT, env, scratch, args.workers, args.threads)
         app.wait_ready()
         first["hello"] = hello.first_requests("/")
         first["app"] = app.first_requests(f"/r/{tokens[0]}/{page}")
@@ -451,7 +457,8 @@ def main() -> None:
             r["rps"] / h["rps"] for r, h in zip(per_round, rounds["hello"], strict=True))
     base = rows["hello"]["rps"]
     dialect = "postgresql" if args.database_url else "sqlite"
-    print(f"gunicorn: {args.workers} sync workers, {HOST}; {dialect}; load: {generator}, "
+    kind = f"gthread workers x {args.threads} threads" if args.threads else "sync workers"
+    print(f"gunicorn: {args.workers} {kind}, {HOST}; {dialect}; load: {generator}, "
           f"{args.connections} connections, {args.duration:g} s per URL in {args.rounds} rounds "
           "(medians; ratio: the median of the rounds' ratios)")
     print(f"{'':22}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'ratio':>8}"
