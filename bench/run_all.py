@@ -30,7 +30,7 @@ SCRIPTS = [
     ("pdf_cache.py", ["--runs", "20"], [], False),
     ("batch.py", ["--firms", "20"], [], False),
     ("aggregates.py", ["--results", "100000", "--runs", "3"], [], True),
-    ("pages.py", ["--duration", "5"], [], True),
+    ("pages.py", ["--duration", "9"], [], True),
     # Correctness under load: figures here; a lost answer makes the script fail (exit 1).
     ("load.py", ["--duration", "15"], [], True),
     # Each fault on its own run (the PostgreSQL restart on a private instance of its own).
