@@ -59,7 +59,7 @@ def _counted(assessment: Assessment, questionnaire: Questionnaire, me: PeerScore
     return None
 
 
-_BENCHMARKS: Remembered[Benchmark | None] = Remembered(2048)
+_BENCHMARKS: Remembered[Benchmark | None] = Remembered(1024)  # a few hundred bytes each
 _RESULTS_VERSION = select(results_version.c.version).where(
     results_version.c.questionnaire_id == bindparam("questionnaire"))
 
