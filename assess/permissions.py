@@ -127,13 +127,18 @@ class SessionInterface(SecureCookieSessionInterface):
         self._opened: OrderedDict[str, tuple[int, dict]] = OrderedDict()
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _keys(app) -> tuple:
+        return (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+
     def get_signing_serializer(self, app):
         # Flask makes a serializer per request, twice (open and save); one per key set does.
         if not app.secret_key:
             return None
-        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        keys = self._keys(app)
         if keys not in self._serializers:
-            self._serializers[keys] = super().get_signing_serializer(app)
+            with self._lock:
+                self._serializers.setdefault(keys, super().get_signing_serializer(app))
         return self._serializers[keys]
 
     def open_session(self, app, request):
@@ -144,7 +149,7 @@ class SessionInterface(SecureCookieSessionInterface):
         if not value or signer is None:
             return super().open_session(app, request)
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        key = (id(signer), value)
+        key = (self._keys(app), value)  # the keys it was checked with, and the cookie
         kept = self._opened.get(key)
         if kept is not None and time.time() - kept[0] <= max_age:
             return self.session_class(kept[1])

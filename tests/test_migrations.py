@@ -330,8 +330,9 @@ def test_programme_matches_of_the_results_already_there_are_stored_and_go_on_dow
 
 def test_results_version_starts_at_the_results_already_there_and_moves_with_every_change(
         scratch_url):  # fmt: skip
-    """0016 numbers each questionnaire's set of results: 1 for the results already there, then
-    one more for every result added, changed or removed; a downgrade drops it."""
+    """0016 numbers each questionnaire's set of results, from a random start for the results
+    already there, then one more for every result added, changed or removed; a downgrade drops
+    it. Emptied and filled again, the numbering starts elsewhere."""
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_url})
     version = "SELECT questionnaire_id, version FROM results_version"
     with app.app_context():
@@ -341,18 +342,23 @@ def test_results_version_starts_at_the_results_already_there_and_moves_with_ever
             insert_result(conn, "busan", ())
         upgrade(revision="0016")
         with db.engine.begin() as conn:
-            questionnaire = conn.execute(text(
+            [(questionnaire, start)] = conn.execute(text(version)).all()
+            assert questionnaire == conn.execute(text(
                 "SELECT questionnaire_id FROM assessment_result")).scalar()  # fmt: skip
-            assert conn.execute(text(version)).all() == [(questionnaire, 1)]
             conn.execute(text("UPDATE assessment_result SET region = 'seoul'"))
-            assert conn.execute(text(version)).all() == [(questionnaire, 3)]  # old and new row
+            assert conn.execute(text(version)).all() == [(questionnaire, start + 2)]  # old, new
             conn.execute(text("DELETE FROM assessment_result"))
-            assert conn.execute(text(version)).all() == [(questionnaire, 4)]
+            assert conn.execute(text(version)).all() == [(questionnaire, start + 3)]
+            conn.execute(text("DELETE FROM results_version"))
+            insert_result(conn, "busan", ())
+            [(_, again)] = conn.execute(text(version)).all()
+            assert again not in (1, start + 4)  # a new random start, not a number seen before
         downgrade(revision="0015")
         assert "results_version" not in inspect(db.engine).get_table_names()
         with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM assessment_result"))
             insert_result(conn, "busan", ())  # no trigger left behind
         upgrade()
         with db.engine.begin() as conn:
-            assert conn.execute(text(version)).all() == [(questionnaire, 1)]
+            assert [q for q, _ in conn.execute(text(version)).all()] == [questionnaire]
         db.engine.dispose()

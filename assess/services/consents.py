@@ -35,7 +35,7 @@ _AGENCIES_AND_CONSENTS = (
                              Consent.assessment_id == bindparam("assessment"),
                              Consent.withdrawn_at.is_(None), Consent.expires_at > bindparam("now")))
     .where(Organisation.kind == "agency")
-    .order_by(Organisation.name, Organisation.id, Consent.id)
+    .order_by(Organisation.name, Organisation.id, Consent.id.desc())
 )  # fmt: skip
 
 
@@ -47,7 +47,7 @@ def agencies_and_consents(assessment: Assessment) -> list[Row]:
                               {"assessment": assessment.id, "now": datetime.now(UTC)})
     seen: dict[int, Row] = {}
     for row in rows:
-        seen.setdefault(row.id, row)  # a (racing) second consent adds nothing
+        seen.setdefault(row.id, row)  # of (racing) consents in force, the latest
     return list(seen.values())
 
 

@@ -4,8 +4,8 @@
 under that number, so a view counts the peers again only after they changed, and one primary-key
 read tells whether they did.
 
-Reviewed by hand; spelled out here, not read from the models. The version starts at 1 for the
-questionnaires that already have results.
+Reviewed by hand; spelled out here, not read from the models. A questionnaire's version starts
+at a random number (see FIRST), for those that already have results too.
 
 Revision ID: 0016
 Revises: 0015
@@ -22,17 +22,24 @@ branch_labels = None
 depends_on = None
 
 
-def _bump(row: str) -> str:
+# A questionnaire's first version is a random number, not 1: should the table be emptied or
+# restored while processes keep what they counted under a version (ids are used again after
+# the results are deleted), a version number cannot come back with other results behind it.
+FIRST = {"sqlite": "abs(random() % 1000000000000)",
+         "postgresql": "floor(random() * 1000000000000)::bigint"}
+
+
+def _bump(row: str, dialect: str) -> str:
     return ("INSERT INTO results_version (questionnaire_id, version) "
-            f"VALUES ({row}.questionnaire_id, 1) ON CONFLICT (questionnaire_id) "
+            f"VALUES ({row}.questionnaire_id, {FIRST[dialect]}) ON CONFLICT (questionnaire_id) "
             "DO UPDATE SET version = results_version.version + 1")
 
 
-# name -> (event, statements); every trigger runs after the row changed.
+# name -> (event, rows bumped); every trigger runs after the row changed.
 TRIGGERS = {
-    "results_version_insert": ("INSERT", [_bump("NEW")]),
-    "results_version_update": ("UPDATE", [_bump("OLD"), _bump("NEW")]),
-    "results_version_delete": ("DELETE", [_bump("OLD")]),
+    "results_version_insert": ("INSERT", ["NEW"]),
+    "results_version_update": ("UPDATE", ["OLD", "NEW"]),
+    "results_version_delete": ("DELETE", ["OLD"]),
 }
 
 
@@ -42,11 +49,13 @@ def upgrade():
     sa.Column('version', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('questionnaire_id', name=op.f('pk_results_version'))
     )
+    dialect = op.get_bind().dialect.name
     op.execute("INSERT INTO results_version (questionnaire_id, version) "
-               "SELECT DISTINCT questionnaire_id, 1 FROM assessment_result")
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for name, (event, statements) in TRIGGERS.items():
-        body = "".join(f"  {s};\n" for s in statements)
+               f"SELECT questionnaire_id, {FIRST[dialect]} FROM assessment_result "
+               "GROUP BY questionnaire_id")
+    postgresql = dialect == "postgresql"
+    for name, (event, rows) in TRIGGERS.items():
+        body = "".join(f"  {_bump(row, dialect)};\n" for row in rows)
         if postgresql:
             op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                        f"BEGIN\n{body}  RETURN NULL;\nEND;\n$$")
