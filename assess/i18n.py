@@ -48,8 +48,12 @@ def _locale(code: str) -> Locale:
 
 
 @cache
-def _code(locale: Locale) -> str:
-    return str(locale)
+def _code(locale: Locale | None) -> str:
+    return str(locale) if locale is not None else "ko"
+
+
+def _locale_in_force() -> Locale | None:
+    return _template_locale() if g else None  # g is false outside an app context
 
 
 def chosen_language() -> str | None:
@@ -59,8 +63,7 @@ def chosen_language() -> str | None:
 
 
 def current_language() -> str:
-    locale = _template_locale() if g else None  # g is false outside an app context
-    return _code(locale) if locale is not None else "ko"
+    return _code(_locale_in_force())
 
 
 def person_message(error: AnswersError | AccountError | Any) -> str:
@@ -96,8 +99,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def language_context():
-        locale = _template_locale() if g else None
-        lang = _code(locale) if locale is not None else "ko"
+        locale = _locale_in_force()
+        lang = _code(locale)
         other = "en" if lang == "ko" else "ko"
         switch = language_switch_url(other) if has_request_context() else ""
         return {"lang": lang, "other_lang": other, "g": g, "other_language_url": switch,

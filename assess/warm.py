@@ -1,8 +1,9 @@
 """What every web worker would otherwise do on its first request, done once before the workers
 fork (gunicorn preloads the app): load and compile every installed questionnaire and draw its
-pages' questions, compile every template, load the translations, configure the database mappers, hash the static files, and
-serve the home page once in each language (which draws the shared layout and sets up what a
-first request would). A worker's first request is then as fast as its second."""
+pages' questions, compile every template, load the translations, configure the database
+mappers, hash the static files, and serve the home page once in each language (which draws the
+shared layout and sets up what a first request would). A worker's first request is then as fast
+as its second."""
 
 from __future__ import annotations
 
@@ -52,10 +53,12 @@ def warm_worker(app: Flask) -> None:
     lookup's compiled statement are ready before the first respondent's request. A database that
     cannot be reached is left for the first request to report."""
     from .extensions import db
-    from .services.drafts import find_by_token
+    from .services.drafts import find_by_token, find_row_by_token
 
     with app.app_context():
         try:
+            # Both lookups: the row for pages that only show, the object for those that save.
+            find_row_by_token("warm-up: never a resume link")
             find_by_token("warm-up: never a resume link")
         except Exception as error:  # noqa: BLE001 - the worker starts whatever the database does
             app.logger.warning("worker warm-up: the database is not reachable (%s)", error)

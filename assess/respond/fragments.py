@@ -3,9 +3,8 @@
 A submitted assessment's findings and roadmap never change (a change to it would be a new
 revision), so the page draws them once and keeps the HTML, keyed by the assessment's link hash,
 its revision and the language; the chart and the scores table are keyed by the figures they
-draw. What does change
-between views (the benchmark, consents, programmes, flash messages) is drawn each time. The
-kept HTML holds no link, and is reached only through its own assessment's link.
+draw. What does change between views (consents, programmes, flash messages) is drawn each time.
+The kept HTML holds no link, and is reached only through its own assessment's link.
 """
 
 from __future__ import annotations

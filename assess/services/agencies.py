@@ -128,8 +128,8 @@ def update_programme(programme: Programme, actor: User, *, name: str, descriptio
     """Save a programme; when its eligibility changes, store the results it now fits instead."""
     checked = _checked(name, description, link, eligibility_text)
     # Its row written first (locked by PostgreSQL as FOR UPDATE would, the database's write lock
-    # taken on SQLite), then read again: the eligibility compared is the one committed last, and a submission
-    # reading it waits for this transaction (see ``recount``).
+    # taken on SQLite), then read again: the eligibility compared is the one committed last, and
+    # a submission reading it waits for this transaction (see ``recount``).
     programme.updated_at = utcnow()
     db.session.flush()
     db.session.refresh(programme)
@@ -164,10 +164,11 @@ def recount(programme: Programme) -> int:
     read, so one runs entirely before the other. On PostgreSQL the submission reads the
     programmes FOR SHARE, while the programme's side holds its row locked by its UPDATE (a
     change or a removal) or the table in EXCLUSIVE mode (a new one) until it commits. Whichever
-    comes second waits for the other's commit and, reading at READ COMMITTED, then sees it: a submission that waited reads the new conditions and stores its
-    own matches; a recount that waited finds the submitted result (and its matches, which it
-    deletes and evaluates again), while a result not yet committed when the pass reads is one
-    whose submission will wait for this transaction."""
+    comes second waits for the other's commit and, reading at READ COMMITTED, then sees it: a
+    submission that waited reads the new conditions and stores its own matches; a recount that
+    waited finds the submitted result (and its matches, which it deletes and evaluates again),
+    while a result not yet committed when the pass reads is one whose submission will wait for
+    this transaction."""
     db.session.execute(delete(ProgrammeMatch).where(ProgrammeMatch.programme_id == programme.id))
     if not programme.active:
         return 0

@@ -28,12 +28,20 @@ def agencies() -> list[Organisation]:
         select(Organisation).where(Organisation.kind == "agency").order_by(Organisation.name)))
 
 
+def in_force(now=None):
+    """The SQL condition for a consent in force: neither withdrawn nor past its term at ``now``
+    (a time, a bound parameter, or by default the present)."""
+    if now is None:
+        now = datetime.now(UTC)
+    return and_(Consent.withdrawn_at.is_(None), Consent.expires_at > now)
+
+
 # Built once (the results page runs it on every view); the assessment and the time are bound.
 _AGENCIES_AND_CONSENTS = (
     select(Organisation.id, Organisation.name, Consent.given_at.label("consented_at"))
     .outerjoin(Consent, and_(Consent.organisation_id == Organisation.id,
                              Consent.assessment_id == bindparam("assessment"),
-                             Consent.withdrawn_at.is_(None), Consent.expires_at > bindparam("now")))
+                             in_force(bindparam("now"))))
     .where(Organisation.kind == "agency")
     .order_by(Organisation.name, Organisation.id, Consent.id.desc())
 )  # fmt: skip
@@ -49,12 +57,6 @@ def agencies_and_consents(assessment: Assessment) -> list[Row]:
     for row in rows:
         seen.setdefault(row.id, row)  # of (racing) consents in force, the latest
     return list(seen.values())
-
-
-def in_force(now: datetime | None = None):
-    """The SQL condition for a consent in force: neither withdrawn nor past its term."""
-    now = now or datetime.now(UTC)
-    return and_(Consent.withdrawn_at.is_(None), Consent.expires_at > now)
 
 
 def is_in_force(consent: Consent, now: datetime | None = None) -> bool:

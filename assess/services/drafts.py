@@ -71,8 +71,7 @@ def start_assessment(
 
 # Every respondent's request starts here: the statement is built (and its cache key made) once.
 _BY_TOKEN = select(Assessment).where(Assessment.resume_token_hash == bindparam("token_hash"))
-
-
+# The same, as a row of the table's columns (find_row_by_token).
 _ROW_BY_TOKEN = select(*Assessment.__table__.c).where(
     Assessment.__table__.c.resume_token_hash == bindparam("token_hash"))
 
