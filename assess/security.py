@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import secrets
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
 
@@ -11,7 +11,13 @@ CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-
+# On every response, unless its view set one of them itself.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -27,11 +33,12 @@ def request_id() -> str:
     """This request's id (made on first use), or "" outside a request."""
     if not has_request_context():
         return ""
-    if "request_id" not in g:
+    made = g.get("request_id")
+    if made is None:
         given = request.headers.get(REQUEST_ID_HEADER, "")
         ok = 8 <= len(given) <= 64 and all(c.isalnum() or c in "-_" for c in given)
-        g.request_id = given if ok else uuid.uuid4().hex
-    return g.request_id
+        made = g.request_id = given if ok else secrets.token_hex(16)
+    return made
 
 
 def init_app(app: Flask) -> None:
@@ -52,12 +59,13 @@ def init_app(app: Flask) -> None:
     def set_security_headers(response):
         headers = response.headers
         headers[REQUEST_ID_HEADER] = request_id()
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        if request.is_secure or app.config["PUBLIC_URL"].startswith("https://"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # Each one unless the view set its own: one pass over the few headers there are.
+        present = {key.lower() for key, _ in headers.items()}
+        headers.extend([(key, value) for key, value in SECURITY_HEADERS
+                        if key.lower() not in present])  # fmt: skip
+        if "strict-transport-security" not in present and (
+                request.is_secure or app.config["PUBLIC_URL"].startswith("https://")):
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
         if _never_cached(response.status_code):
             headers["Cache-Control"] = "no-store"
         return response

@@ -23,6 +23,7 @@ def warm_up(app: Flask) -> None:
     root = app.config["QUESTIONNAIRE_DIR"]
     for qid, version in version_directories(Path(root)):
         questionnaire = get_questionnaire(root, qid, version)
+        questionnaire.question_walk  # noqa: B018 - made once here, not on a first request
         for lang in app.config["LANGUAGES"]:
             for dimension in questionnaire.dimensions:  # each page's ready-made question HTML
                 page_markup(questionnaire, dimension.id, lang)

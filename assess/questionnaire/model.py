@@ -88,6 +88,13 @@ class Questionnaire:
         return {k: compile_condition(c) for k, c in self.question_conditions.items()}
 
     @cached_property
+    def question_walk(self) -> tuple[tuple[str, Predicate | None], ...]:
+        """Every question id in order with its skip-logic predicate (None: always asked), the
+        walk that decides which questions apply, without a lookup per question."""
+        predicates = self.question_predicates
+        return tuple((q.id, predicates.get(q.id)) for q in self.questions)
+
+    @cached_property
     def rule_predicates(self) -> dict[str, Predicate]:
         """Compiled rule conditions, by rule id."""
         return {k: compile_condition(c) for k, c in self.rule_conditions.items()}

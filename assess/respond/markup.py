@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -85,8 +86,8 @@ def _question_markup(question: Question, lang: str) -> QuestionMarkup:
 
 
 def question_html(m: QuestionMarkup, *, value, unknown: bool = False, error: str | None = None,
-                  applies: bool = True, carried: bool = False) -> Markup:  # fmt: skip
-    """One question's fieldset with this request's state: ``value`` is the option id (single),
+                  applies: bool = True, carried: bool = False) -> str:  # fmt: skip
+    """One question's fieldset, as escaped HTML, with this request's state: ``value`` is the option id (single),
     the list of option ids (multiple) or the typed text (number)."""
     described = f"{m.id}-hint"
     if carried:
@@ -113,16 +114,25 @@ def question_html(m: QuestionMarkup, *, value, unknown: bool = False, error: str
             parts += [choice.start, " checked" if choice.value in chosen else "", choice.end]
         parts.append("</div>\n")
     parts.append("</fieldset>\n")
-    return Markup("".join(parts))  # noqa: S704 - every text in it was escaped above
+    return "".join(parts)  # every text in it was escaped above
 
 
 def page_questions_html(questionnaire: Questionnaire, page: str, lang: str, values: dict, *,
-                        errors: dict, applicable: set, to_review: set) -> list[Markup]:  # fmt: skip
-    """Every question of the page showing ``values`` (by field name: stored or as posted)."""
-    return [
+                        errors: dict, applicable: set, to_review: set) -> Markup:  # fmt: skip
+    """Every question of the page showing ``values`` (by field name: stored or as posted), as
+    one piece of markup (the template outputs it once, rather than once per question)."""
+    return Markup("".join([  # noqa: S704 - each question's markup is escaped in question_html
         question_html(
             m, value=values.get(m.id), error=errors.get(m.id), applies=m.id in applicable,
             unknown=bool(values.get(m.id + UNKNOWN_SUFFIX)), carried=m.id in to_review,
         )  # fmt: skip
         for m in page_markup(questionnaire, page, lang)
-    ]
+    ]))
+
+
+@lru_cache(maxsize=64)
+def progress_bar_html(step: int, total: int, label: str, lang: str) -> Markup:
+    """The ``progress_bar`` macro's markup for a step of a page in ``lang``, the same on every
+    view of that page: drawn once rather than by a macro call on each view."""
+    with force_locale(lang):
+        return current_app.jinja_env.globals["progress_bar"]({"step": step, "total": total}, label)

@@ -53,7 +53,7 @@ from .forms import (
     shown_values,
 )
 from .fragments import drawn_once
-from .markup import page_questions_html
+from .markup import page_questions_html, progress_bar_html
 
 
 def page_ids(q: Questionnaire) -> list[str]:
@@ -213,14 +213,17 @@ def _section_page(assessment, q: Questionnaire, token: str, page: str, csrf_fail
     candidate = answers if request.method == "GET" or conflict else dict(assessment.answers)
     applicable = set(drafts.applicable_questions(assessment, candidate))
     dimension = q.dimensions_by_id[page]
+    title = dimension.name.get(lang)
+    steps = progress(q, page)
     questions_html = page_questions_html(q, page, lang, values, errors=errors,
                                          applicable=applicable,
                                          to_review=set(assessment.to_review))  # fmt: skip
     return render_template(
         "respond/section.html", revision=revision, token=token, questions=questions,
-        title=dimension.name.get(lang), description=dimension.description.get(lang),
+        title=title, description=dimension.description.get(lang),
         errors=errors, questions_html=questions_html,
-        progress=progress(q, page), conflict=conflict, csrf_failed=csrf_failed, page=page,
+        progress_html=progress_bar_html(steps["step"], steps["total"], title, lang),
+        conflict=conflict, csrf_failed=csrf_failed, page=page,
         lang=lang,
     ), status  # fmt: skip
 

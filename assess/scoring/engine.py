@@ -75,13 +75,12 @@ def applicable_answers(
     applied: dict[str, Any] = {}
     skipped: list[str] = []
     facts = Facts(applied, profile, {})
-    for question in questionnaire.questions:
-        applies = questionnaire.question_predicates.get(question.id)
+    for qid, applies in questionnaire.question_walk:
         if applies is not None and not applies(facts):
-            skipped.append(question.id)
+            skipped.append(qid)
             continue
-        if question.id in answers:
-            applied[question.id] = answers[question.id]
+        if qid in answers:
+            applied[qid] = answers[qid]
     ignored = [qid for qid in answers if qid not in applied]
     return applied, ignored, skipped
 
