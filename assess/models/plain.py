@@ -15,47 +15,67 @@ from error messages as the engine's ``hide_parameters`` says.
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, Select, exc
 
 
+@dataclass
+class _Prepared:
+    """A statement as one dialect runs it."""
+
+    sql: str
+    names: tuple[str, ...]  # its parameters, in the order a positional driver takes them
+    positional: bool
+    binders: dict[str, Callable | None]  # parameter → its type's converter to the driver's value
+    fixed: dict[str, Any]  # the values the statement itself holds (``kind == "agency"``)
+    columns: list[Callable | None] | None = None  # each column's converter, once described
+
+
 class PlainRead:
-    """``statement`` (a SELECT of table columns, with named bound parameters) returning at most
-    one row, as a named tuple of its columns."""
+    """``statement``, a SELECT with named bound parameters, whose rows come back as named tuples
+    of its columns (``row.answers``, as on SQLAlchemy's rows)."""
 
     def __init__(self, statement: Select, name: str = "Row") -> None:
         self.statement = statement
-        columns = list(statement.selected_columns)
-        self.row_type = namedtuple(name, [c.key for c in columns])  # noqa: PYI024
-        self._columns = columns
-        # per dialect: the SQL, the order of its positional parameters, the columns' converters
-        self._by_dialect: dict[str, tuple[str, tuple[str, ...] | None, list | None]] = {}
+        self._columns = list(statement.selected_columns)
+        self.row_type = namedtuple(name, [c.key for c in self._columns])  # noqa: PYI024
+        self._by_dialect: dict[str, _Prepared] = {}
 
-    def _compiled(self, engine: Engine) -> tuple[str, tuple[str, ...] | None, list | None]:
+    def _prepared(self, engine: Engine) -> _Prepared:
         dialect = engine.dialect
         key = f"{dialect.name}+{dialect.driver}"
         prepared = self._by_dialect.get(key)
         if prepared is None:
             compiled = self.statement.compile(dialect=dialect)
-            order = tuple(compiled.positiontup or ()) if dialect.positional else None
-            prepared = self._by_dialect[key] = (compiled.string, order, None)
+            names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(
+                compiled.binds)  # fmt: skip
+            binders = {name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                       for name in names}  # fmt: skip
+            fixed = {name: value for name, value in compiled.params.items() if value is not None}
+            prepared = self._by_dialect[key] = _Prepared(compiled.string, names,
+                                                         dialect.positional, binders, fixed)
         return prepared
 
-    def _processors(self, engine: Engine, description) -> list:
+    def _converters(self, engine: Engine, prepared: _Prepared, description) -> list:
         """Each column's converter, as SQLAlchemy picks it: by its type and the driver's type
-        code of the column (made on the first read, once the driver has described the row)."""
-        dialect = engine.dialect
-        key = f"{dialect.name}+{dialect.driver}"
-        sql, order, _ = self._by_dialect[key]
-        processors = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
-                      for c, d in zip(self._columns, description, strict=True)]  # fmt: skip
-        self._by_dialect[key] = (sql, order, processors)
-        return processors
+        code of the column (made on the first read, once the driver has described the rows)."""
+        if prepared.columns is None:
+            dialect = engine.dialect
+            prepared.columns = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+                                for c, d in zip(self._columns, description, strict=True)]
+        return prepared.columns
 
-    def one_or_none(self, engine: Engine, **params: Any) -> tuple | None:
-        sql, order, processors = self._compiled(engine)
-        values: Any = tuple(params[name] for name in order) if order is not None else params
+    def _run(self, engine: Engine, params: dict[str, Any], many: bool) -> list[tuple]:
+        prepared = self._prepared(engine)
+        params = {**prepared.fixed, **params}
+        converted = {name: (params[name] if bind is None or params[name] is None
+                            else bind(params[name]))
+                     for name, bind in prepared.binders.items()}  # fmt: skip
+        values: Any = (tuple(converted[name] for name in prepared.names) if prepared.positional
+                       else converted)  # fmt: skip
         driver_error = engine.dialect.loaded_dbapi.Error
         try:
             connection = engine.raw_connection()
@@ -64,27 +84,30 @@ class PlainRead:
         try:
             cursor = connection.cursor()
             try:
-                cursor.execute(sql, values)
-                raw = cursor.fetchone()
-                extra = cursor.fetchone() if raw is not None else None
-                if raw is not None and processors is None:
-                    processors = self._processors(engine, cursor.description)
+                cursor.execute(prepared.sql, values)
+                rows = cursor.fetchall() if many else cursor.fetchmany(2)
+                converters = self._converters(engine, prepared, cursor.description) if rows else []
             except driver_error as error:
                 if engine.dialect.is_disconnect(error, connection.dbapi_connection, cursor):
                     connection.invalidate(error)  # never handed out again
-                raise _wrapped(engine, sql, values, error) from error
+                raise _wrapped(engine, prepared.sql, values, error) from error
             finally:
                 cursor.close()
         finally:
             connection.close()  # back to the pool, which rolls the read's transaction back
-        if extra is not None:
+        make = self.row_type._make
+        return [make(value if convert is None or value is None else convert(value)
+                     for convert, value in zip(converters, row, strict=True))
+                for row in rows]  # fmt: skip
+
+    def one_or_none(self, engine: Engine, **params: Any) -> tuple | None:
+        rows = self._run(engine, params, many=False)
+        if len(rows) > 1:
             raise exc.MultipleResultsFound("Multiple rows were found when one or none was required")
-        if raw is None:
-            return None
-        return self.row_type._make(
-            value if process is None or value is None else process(value)
-            for process, value in zip(processors, raw, strict=True)
-        )
+        return rows[0] if rows else None
+
+    def all(self, engine: Engine, **params: Any) -> list[tuple]:
+        return self._run(engine, params, many=True)
 
 
 def _wrapped(engine: Engine, sql: str | None, values: Any, error: Exception) -> exc.DBAPIError:

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, case, func, select
 
 from ..extensions import db
 from ..models import Assessment, AssessmentResult, results_version
+from ..models.plain import PlainRead
 from ..questionnaire import Questionnaire
 from ..remembered import Remembered
 from ..scoring.benchmark import Benchmark, PeerScores, cohort_filters, from_counts
@@ -35,7 +36,8 @@ def benchmark_of(assessment: Assessment, data: dict) -> Benchmark | None:
               if value is not None}  # fmt: skip
     # Counted again only when the questionnaire's results changed since (one primary-key read):
     # a firm's page viewed again, or by its consultant, takes the counts kept under the version.
-    version = db.session.scalar(_RESULTS_VERSION, {"questionnaire": assessment.questionnaire_id})
+    row = _RESULTS_VERSION.one_or_none(db.engine, questionnaire=assessment.questionnaire_id)
+    version = row.version if row is not None else None
     key = (assessment.questionnaire_id, version, assessment.id, me.industry, me.size_band, dims,
            tuple(scores.items()), k)  # fmt: skip
     return _BENCHMARKS.get(key, lambda: _counted(assessment, questionnaire, me, dims, scores, k))
@@ -60,8 +62,8 @@ def _counted(assessment: Assessment, questionnaire: Questionnaire, me: PeerScore
 
 
 _BENCHMARKS: Remembered[Benchmark | None] = Remembered(1024)  # a few hundred bytes each
-_RESULTS_VERSION = select(results_version.c.version).where(
-    results_version.c.questionnaire_id == bindparam("questionnaire"))
+_RESULTS_VERSION = PlainRead(select(results_version.c.version).where(
+    results_version.c.questionnaire_id == bindparam("questionnaire")))
 
 
 # The statements depend only on the cohort's fields, the dimensions compared and the scores the

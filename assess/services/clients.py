@@ -31,6 +31,7 @@ from ..models import (
     User,
 )
 from ..models.base import as_utc
+from ..models.plain import PlainRead
 from ..questionnaire import PROFILE_FIELDS
 from ..scoring.answers import N_, has_control_characters, validate_firm
 from . import audit
@@ -297,15 +298,17 @@ def accept_invitation(invitation: Invitation, language: str) -> tuple[Assessment
     return assessment, token
 
 
-def consultancy_of(assessment: Assessment) -> Organisation | None:
-    """The consultancy that receives this assessment's results, while the firm lets it."""
+def consultancy_of(assessment: Assessment) -> tuple | None:
+    """The consultancy that receives this assessment's results, while the firm lets it: its
+    ``id`` and ``name``, as the respondent's pages name it."""
     if assessment.firm_id is None or assessment.consultancy_revoked_at:
         return None
-    return db.session.scalar(_CONSULTANCY_OF_FIRM, {"firm": assessment.firm_id})
+    return _CONSULTANCY_OF_FIRM.one_or_none(db.engine, firm=assessment.firm_id)
 
 
-_CONSULTANCY_OF_FIRM = (select(Organisation).join(Firm, Firm.organisation_id == Organisation.id)
-                        .where(Firm.id == bindparam("firm")))  # fmt: skip
+_CONSULTANCY_OF_FIRM = PlainRead(
+    select(Organisation.id, Organisation.name).join(Firm, Firm.organisation_id == Organisation.id)
+    .where(Firm.id == bindparam("firm")), "Consultancy")  # fmt: skip
 
 
 def withdraw_from_consultancy(assessment: Assessment) -> None:

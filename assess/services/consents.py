@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import Row, and_, bindparam, select
+from sqlalchemy import and_, bindparam, select
 
 from ..extensions import db
 from ..models import Assessment, Consent, Organisation
 from ..models.base import as_utc
+from ..models.plain import PlainRead
 from . import audit
 
 # Bumped whenever the consent wording changes, so a record says which text the firm agreed to.
@@ -37,23 +38,22 @@ def in_force(now=None):
 
 
 # Built once (the results page runs it on every view); the assessment and the time are bound.
-_AGENCIES_AND_CONSENTS = (
+_AGENCIES_AND_CONSENTS = PlainRead(
     select(Organisation.id, Organisation.name, Consent.given_at.label("consented_at"))
     .outerjoin(Consent, and_(Consent.organisation_id == Organisation.id,
                              Consent.assessment_id == bindparam("assessment"),
                              in_force(bindparam("now"))))
     .where(Organisation.kind == "agency")
-    .order_by(Organisation.name, Organisation.id, Consent.id.desc())
+    .order_by(Organisation.name, Organisation.id, Consent.id.desc()), "AgencyOffered",
 )  # fmt: skip
 
 
-def agencies_and_consents(assessment: Assessment) -> list[Row]:
+def agencies_and_consents(assessment: Assessment) -> list[tuple]:
     """Every agency a firm may share with, by name: its ``id``, ``name`` and ``consented_at``,
     when this assessment's consent in force was given (None without one). What the results page
     offers, in one query."""
-    rows = db.session.execute(_AGENCIES_AND_CONSENTS,
-                              {"assessment": assessment.id, "now": datetime.now(UTC)})
-    seen: dict[int, Row] = {}
+    rows = _AGENCIES_AND_CONSENTS.all(db.engine, assessment=assessment.id, now=datetime.now(UTC))
+    seen: dict[int, tuple] = {}
     for row in rows:
         seen.setdefault(row.id, row)  # of (racing) consents in force, the latest
     return list(seen.values())

@@ -127,6 +127,22 @@ def test_a_consent_ends_with_its_term_and_the_firm_may_give_it_again(app, analys
         assert len(records) == 2  # the ended consent stays on record beside the new one
 
 
+@pytest.mark.parametrize(("ends_in", "in_force"), [(timedelta(hours=1), True),
+                                                 (timedelta(hours=-1), False)])  # fmt: skip
+def test_the_results_page_shows_a_consent_in_force_to_the_hour(app, analyst, ends_in, in_force):
+    # Ending the same day, an hour apart: the page compares the stored end with the time now
+    # as the database keeps times, not as text that sorts another way.
+    me, shared = submitted_firm(app, "시한정밀", ["부산중소기업지원센터"])
+    with app.app_context():
+        consent = db.session.scalar(select(Consent).where(Consent.assessment_id == shared))
+        consent.expires_at = datetime.now(UTC) + ends_in
+        db.session.commit()
+    results = me.client.get(me.url("results") + "?lang=en")
+    assert results.status_code == 200
+    assert ("Withdraw consent" in results.text) is in_force
+    assert (analyst.get(f"/agency/firms/{shared}").status_code == 200) is in_force
+
+
 @pytest.mark.parametrize(("eligibility", "expected"), [
     ("all: [", "not valid YAML"),
     ("{profile: employes, gte: 10}", "Unknown profile field employes"),
