@@ -50,9 +50,10 @@ class PlainRead:
         prepared = self._by_dialect.get(key)
         if prepared is None:
             compiled = self.statement.compile(dialect=dialect)
-            names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(
-                compiled.binds)  # fmt: skip
-            binders = {name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            # Parameters by the names the SQL uses ("kind_1" for a value the statement holds).
+            binds = {name: bind for bind, name in compiled.bind_names.items()}
+            names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(binds)
+            binders = {name: binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                        for name in names}  # fmt: skip
             fixed = {name: value for name, value in compiled.params.items() if value is not None}
             prepared = self._by_dialect[key] = _Prepared(compiled.string, names,
