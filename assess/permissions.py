@@ -19,7 +19,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -316,7 +316,7 @@ def assessment_for_link(token: str) -> Assessment:
     return assessment
 
 
-def assessment_row_for_link(token: str) -> Row:
+def assessment_row_for_link(token: str) -> tuple:
     """The assessment behind a resume link as a read-only row, for a page that only shows it.
 
     :raise 404: as ``assessment_for_link``.

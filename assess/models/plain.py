@@ -1,4 +1,4 @@
-"""A SELECT of one row run straight on the driver's connection, for the pages read most often.
+"""SELECTs run straight on the driver's connection, for the pages read most often.
 
 Showing a question page reads one assessment row by its token hash. Through SQLAlchemy's
 ``Connection`` that read cost about a tenth of the page's time (making the connection object,

@@ -87,8 +87,8 @@ def _question_markup(question: Question, lang: str) -> QuestionMarkup:
 
 def question_html(m: QuestionMarkup, *, value, unknown: bool = False, error: str | None = None,
                   applies: bool = True, carried: bool = False) -> str:  # fmt: skip
-    """One question's fieldset, as escaped HTML, with this request's state: ``value`` is the option id (single),
-    the list of option ids (multiple) or the typed text (number)."""
+    """One question's fieldset, as escaped HTML, with this request's state: ``value`` is the
+    option id (single), the list of option ids (multiple) or the typed text (number)."""
     described = f"{m.id}-hint"
     if carried:
         described += f" {m.id}-carried"
