@@ -31,6 +31,11 @@ class _Prepared:
     positional: bool
     binders: dict[str, Callable | None]  # parameter → its type's converter to the driver's value
     fixed: dict[str, Any]  # the values the statement itself holds (``kind == "agency"``)
+    # Read outside a transaction: one statement sees one snapshot anyway, and psycopg would
+    # otherwise send BEGIN before it and ROLLBACK when the pool takes the connection back, two
+    # more round trips to PostgreSQL than the read itself. (sqlite3 opens no transaction for a
+    # SELECT, so it is left as it is.)
+    autocommit: bool
     columns: list[Callable | None] | None = None  # each column's converter, once described
 
 
@@ -56,8 +61,9 @@ class PlainRead:
             binders = {name: binds[name].type.dialect_impl(dialect).bind_processor(dialect)
                        for name in names}  # fmt: skip
             fixed = {name: value for name, value in compiled.params.items() if value is not None}
-            prepared = self._by_dialect[key] = _Prepared(compiled.string, names,
-                                                         dialect.positional, binders, fixed)
+            prepared = self._by_dialect[key] = _Prepared(
+                compiled.string, names, dialect.positional, binders, fixed,
+                autocommit=dialect.name == "postgresql")
         return prepared
 
     def _converters(self, engine: Engine, prepared: _Prepared, description) -> list:
@@ -83,6 +89,8 @@ class PlainRead:
         except driver_error as error:  # the database cannot be reached
             raise _wrapped(engine, None, None, error) from error
         try:
+            if prepared.autocommit:
+                engine.dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
             cursor = connection.cursor()
             try:
                 cursor.execute(prepared.sql, values)
@@ -95,6 +103,8 @@ class PlainRead:
             finally:
                 cursor.close()
         finally:
+            if prepared.autocommit and connection.dbapi_connection is not None:
+                engine.dialect.reset_isolation_level(connection.dbapi_connection)
             connection.close()  # back to the pool, which rolls the read's transaction back
         make = self.row_type._make
         return [make(value if convert is None or value is None else convert(value)
