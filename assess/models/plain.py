@@ -100,13 +100,14 @@ class PlainRead:
                 autocommit=dialect.name == "postgresql")
         return prepared
 
-    def _converters(self, engine: Engine, prepared: _Prepared, description) -> list:
+    def _converters(self, engine: Engine, prepared: _Prepared, cursor: Any) -> list:
         """Each column's converter, as SQLAlchemy picks it: by its type and the driver's type
-        code of the column (made on the first read, once the driver has described the rows)."""
+        code of the column (made on the first read, once the driver has described the rows; the
+        description is not asked for after that: psycopg builds it anew each time)."""
         if prepared.columns is None:
             dialect = engine.dialect
             prepared.columns = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
-                                for c, d in zip(self._columns, description, strict=True)]
+                                for c, d in zip(self._columns, cursor.description, strict=True)]
         return prepared.columns
 
     def _run(self, engine: Engine, params: dict[str, Any], many: bool) -> list[tuple]:
@@ -134,7 +135,7 @@ class PlainRead:
             try:
                 cursor.execute(prepared.sql, values)
                 rows = cursor.fetchall() if many else cursor.fetchmany(2)
-                converters = self._converters(engine, prepared, cursor.description) if rows else []
+                converters = self._converters(engine, prepared, cursor) if rows else []
             except driver_error as error:
                 if engine.dialect.is_disconnect(error, connection.dbapi_connection, cursor):
                     connection.invalidate(error)  # never handed out again
