@@ -16,10 +16,11 @@ take turns in rounds (3 by default, each URL loaded for a third of its time per 
 figure is the median over the rounds, and each ratio the median of the rounds' ratios, so that
 the machine slowing down midway moves hello-world with the pages. Every connection of the
 section, autosave and results loads is one respondent with their own session cookie (from a
-first visit), as a browser sends it. Autosave posts the same answers each time with the
-revision the previous save returned: every connection has its own draft and CSRF token, and a
-wrk Lua script (or the Python thread) reads ``"revision"`` from each JSON answer, so each
-request is a real save, never a conflict. DESIGN §7's targets (section page and autosave at
+first visit), as a browser sends it; wrk formats each connection's GET once, as it does
+hello-world's, so that neither side's load runs a script per request. Autosave posts the same
+answers each time with the revision the previous save returned: every connection has its own
+draft and CSRF token, and a wrk Lua script (or the Python thread) reads ``"revision"`` from
+each JSON answer, so each request is a real save, never a conflict. DESIGN §7's targets (section page and autosave at
 least 25% of hello-world's requests/s with p95 under 100 ms; results at least 15%; worker RSS
 under 150 MB) are printed, not asserted.
 """
