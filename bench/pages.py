@@ -10,17 +10,17 @@ PostgreSQL database given, whose tables are emptied before and after). The only 
 is a tiny hook file, the same for both apps, that times each worker's first two requests.
 
 Load: ``wrk`` with one thread per connection (20 connections, 10 s per URL), or, when wrk is
-missing, a bounded Python load generator (threads and ``http.client``; it is slower than wrk,
-so its figures are lower for both sides). Both servers stay up for the whole run and the URLs
-take turns in rounds (3 by default, each URL loaded for a third of its time per round); each
-figure is the median over the rounds, and each ratio the median of the rounds' ratios, so that
-the machine slowing down midway moves hello-world with the pages. Every connection of the
-section, autosave and results loads is one respondent with their own session cookie (from a
-first visit), as a browser sends it; wrk formats each connection's GET once, as it does
-hello-world's, so that neither side's load runs a script per request. Autosave posts the same
-answers each time with the revision the previous save returned: every connection has its own
-draft and CSRF token, and a wrk Lua script (or the Python thread) reads ``"revision"`` from
-each JSON answer, so each request is a real save, never a conflict. DESIGN §7's targets (section page and autosave at
+missing, a bounded Python load generator (threads and ``http.client``; it is slower than wrk, so
+its figures are lower for both sides). Both servers stay up for the whole run and the URLs take
+turns in rounds (3 by default, each URL loaded for a third of its time per round); each figure
+is the median over the rounds, and each ratio the median of the rounds' ratios, so that the
+machine slowing down midway moves hello-world with the pages. Every connection of the section,
+autosave and results loads is one respondent with their own session cookie (from a first visit),
+as a browser sends it; wrk formats each connection's GET once, as it does hello-world's, so that
+neither side's load runs a script per request. Autosave posts the same answers each time with
+the revision the previous save returned: every connection has its own draft and CSRF token, and
+a wrk Lua script (or the Python thread) reads ``"revision"`` from each JSON answer, so each
+request is a real save, never a conflict. DESIGN §7's targets (section page and autosave at
 least 25% of hello-world's requests/s with p95 under 100 ms; results at least 15%; worker RSS
 under 150 MB) are printed, not asserted.
 """
