@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 from sqlalchemy import Engine, Select, exc
@@ -34,26 +33,16 @@ _held: ContextVar[dict[Engine, PoolProxiedConnection] | None] = ContextVar("plai
 def shared_connection() -> Iterator[None]:
     """The reads inside share one pooled connection per engine, checked out (and pre-pinged) on
     the first of them and given back at the end; otherwise each read checks one out. A page that
-    reads several rows saves a round trip to PostgreSQL per read after the first (the ping)."""
-    token = _held.set({})
+    reads several rows saves a round trip to PostgreSQL per read after the first (the ping).
+    Also a decorator (``@shared_connection()``), for a view whose reads all share one."""
+    held: dict[Engine, PoolProxiedConnection] = {}
+    token = _held.set(held)
     try:
         yield
     finally:
-        held = _held.get() or {}
         _held.reset(token)
         for connection in held.values():
             connection.close()
-
-
-def on_shared_connection(view: Callable) -> Callable:
-    """``view``'s reads share one connection (``shared_connection``)."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with shared_connection():
-            return view(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass

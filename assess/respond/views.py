@@ -25,7 +25,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import chosen_language, current_language, person_message
 from ..models import Assessment
-from ..models.plain import on_shared_connection
+from ..models.plain import shared_connection
 from ..permissions import (
     PUBLIC,
     RESUME_LINK,
@@ -310,7 +310,7 @@ def submit(token: str):
 
 @bp.get("/r/<token>/results")
 @access(RESUME_LINK)
-@on_shared_connection  # four or five reads: one connection, one ping
+@shared_connection()  # four or five reads: one connection, one ping
 def results(token: str):
     """Scores, chart, benchmark, priority actions and roadmap."""
     assessment = assessment_row_for_link(token)  # only read here
